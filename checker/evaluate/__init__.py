@@ -1,0 +1,1 @@
+"""The evaluator: a pure function of a baseline and snapshots, one module per rule family."""
