@@ -1,0 +1,84 @@
+"""The one way surfacecheck runs another program.
+
+Argument lists only (never a shell), a timeout always, and the exit codes the caller
+accepts listed next to the call with the man page's reason. A program that is missing,
+times out, or exits with an unaccepted code raises `CommandFailed` with a one-line reason;
+collectors turn that into a failed `CollectorRun`, never into an empty observation.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class CommandFailed(Exception):
+    """The command could not give usable output; `str()` is a one-line reason."""
+
+    def __init__(self, reason: str, result: CommandResult | None = None) -> None:
+        super().__init__(reason)
+        self.result = result
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    accept: Collection[int] = (0,),
+    env: Mapping[str, str] | None = None,
+) -> CommandResult:
+    """Run `argv` and return its output; raise `CommandFailed` unless it exits in `accept`.
+
+    Output is decoded as UTF-8 with replacement: hostile bytes never raise here.
+    """
+    if not argv or any("\0" in arg for arg in argv):
+        raise CommandFailed("refusing to run an empty command or an argument with NUL")
+    name = os.path.basename(argv[0])
+    try:
+        completed = subprocess.run(  # noqa: S603 - argument list, no shell
+            list(argv),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env=dict(env) if env is not None else None,
+        )
+    except FileNotFoundError:
+        raise CommandFailed(f"{name}: not found on PATH") from None
+    except PermissionError as exc:
+        raise CommandFailed(f"{name}: cannot execute: {exc.strerror}") from None
+    except subprocess.TimeoutExpired:
+        raise CommandFailed(f"{name}: timed out after {timeout:g}s") from None
+    except OSError as exc:
+        raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
+    result = CommandResult(
+        tuple(argv),
+        completed.returncode,
+        completed.stdout.decode("utf-8", "replace"),
+        completed.stderr.decode("utf-8", "replace"),
+    )
+    if result.returncode not in accept:
+        if result.returncode < 0:
+            detail = f"killed by signal {-result.returncode}"
+        else:
+            detail = f"exit {result.returncode}"
+        message = _first_line(result.stderr) or _first_line(result.stdout)
+        raise CommandFailed(f"{name}: {detail}" + (f": {message}" if message else ""), result)
+    return result
