@@ -75,10 +75,8 @@ def run_command(
         completed.stderr.decode("utf-8", "replace"),
     )
     if result.returncode not in accept:
-        if result.returncode < 0:
-            detail = f"killed by signal {-result.returncode}"
-        else:
-            detail = f"exit {result.returncode}"
+        code = result.returncode
+        detail = f"killed by signal {-code}" if code < 0 else f"exit {code}"
         message = _first_line(result.stderr) or _first_line(result.stdout)
         raise CommandFailed(f"{name}: {detail}" + (f": {message}" if message else ""), result)
     return result

@@ -1,0 +1,30 @@
+"""`surfacecheck validate BASELINE...`: schema and semantic checks, no collection.
+
+Prints one `path:line:col: message` per problem, sorted, and exits 2 when there is any;
+`--format json` prints `{"valid": bool, "problems": [...]}` for editors and pre-commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from checker.baseline import validate_paths
+from checker.errors import ExitCode
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = validate_paths(args.baselines)
+    if args.format == "json":
+        document = {
+            "valid": not problems,
+            "problems": [{"path": p.path, "line": p.line, "column": p.column, "message": p.message}
+                         for p in problems],
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+    else:
+        for problem in problems:
+            print(problem)
+        if not problems and not args.quiet:
+            print(f"{len(args.baselines)} baseline(s) valid")
+    return int(ExitCode.INPUT_ERROR if problems else ExitCode.COMPLIANT)
