@@ -123,6 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("surfacecheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `surfacecheck checks | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # the last resort: one line, traceback only with -v
         if args.verbose:
             raise
