@@ -1,0 +1,130 @@
+"""The evidence bundle (`audit --evidence-dir DIR`): everything an auditor files, in one folder.
+
+Contents:
+
+* `results.json`, `results.junit.xml`, `results.sarif`, `report.md`: every format;
+* `snapshots/<host>.json`: each host's snapshot, the raw observations;
+* `baseline.resolved.yaml`: the baseline after `extends` merging, as it was evaluated;
+* `SHA256SUMS`: `sha256sum -c SHA256SUMS` (run inside DIR) verifies every file above.
+
+The directory must be empty or absent: a bundle never mixes two audits. Each file is
+written atomically, and `SHA256SUMS` last, so a bundle with a `SHA256SUMS` is complete.
+Formats the caller already rendered (with its `FormatOptions`) are reused as they are;
+missing ones are rendered here with the default options.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import importlib
+import json
+import os
+import re
+from collections.abc import Mapping
+
+from checker.errors import UsageError
+from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.models import Baseline, Report, Snapshot
+from checker.output import write_text_atomic
+from checker.serialize import to_data
+
+FORMAT_FILES = {
+    OutputFormat.JSON: "results.json",
+    OutputFormat.JUNIT: "results.junit.xml",
+    OutputFormat.SARIF: "results.sarif",
+    OutputFormat.MARKDOWN: "report.md",
+}
+BASELINE_FILE = "baseline.resolved.yaml"
+SNAPSHOT_DIR = "snapshots"
+CHECKSUMS_FILE = "SHA256SUMS"
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def write_evidence_bundle(
+    directory: str, report: Report, baseline: Baseline, rendered: dict[OutputFormat, str]
+) -> None:
+    """Write the bundle into `directory` (created if absent). Refuses a non-empty directory."""
+    _prepare(directory)
+    files: dict[str, str] = {}
+    for fmt, name in FORMAT_FILES.items():
+        text = rendered.get(fmt)
+        files[name] = text if text is not None else get_formatter(fmt).format(report, FormatOptions())
+    for name, snapshot in _snapshot_files(report).items():
+        files[f"{SNAPSHOT_DIR}/{name}"] = _snapshot_json(snapshot)
+    files[BASELINE_FILE] = _baseline_yaml(baseline)
+
+    os.makedirs(os.path.join(directory, SNAPSHOT_DIR), exist_ok=True)
+    sums = []
+    for name in sorted(files):
+        data = files[name]
+        write_text_atomic(os.path.join(directory, name), data)
+        sums.append(f"{hashlib.sha256(data.encode('utf-8')).hexdigest()}  {name}\n")
+    write_text_atomic(os.path.join(directory, CHECKSUMS_FILE), "".join(sums))
+
+
+def _prepare(directory: str) -> None:
+    if os.path.lexists(directory):
+        if not os.path.isdir(directory):
+            raise UsageError(f"--evidence-dir {directory}: exists and is not a directory")
+        try:
+            entries = os.listdir(directory)
+        except OSError as exc:
+            raise UsageError(f"--evidence-dir {directory}: cannot list: {exc.strerror or exc}") from exc
+        if entries:
+            raise UsageError(f"--evidence-dir {directory}: not empty; an evidence bundle needs an empty "
+                             "or new directory")
+        return
+    try:
+        os.makedirs(directory)
+    except OSError as exc:
+        raise UsageError(f"--evidence-dir {directory}: cannot create: {exc.strerror or exc}") from exc
+
+
+def _snapshot_files(report: Report) -> dict[str, Snapshot]:
+    """`<host>.json` per host, the name reduced to safe characters and made unique."""
+    files: dict[str, Snapshot] = {}
+    for host in sorted(report.hosts, key=lambda h: h.name):
+        stem = _UNSAFE_NAME.sub("_", host.name).lstrip(".") or "host"
+        stem = stem[:100]
+        name, counter = f"{stem}.json", 2
+        while name in files:
+            name, counter = f"{stem}-{counter}.json", counter + 1
+        files[name] = host.snapshot
+    return files
+
+
+def _snapshot_json(snapshot: Snapshot) -> str:
+    """The snapshot as `collect -o` writes it (`checker.snapshots.snapshot_to_json`), if that exists."""
+    try:
+        module = importlib.import_module("checker.snapshots")
+    except ImportError:
+        module = None
+    writer = getattr(module, "snapshot_to_json", None)
+    if writer is None:
+        return json.dumps(to_data(snapshot), sort_keys=True, indent=2) + "\n"
+    return str(writer(snapshot))
+
+
+def _baseline_yaml(baseline: Baseline) -> str:
+    import yaml
+
+    def comment(text: str) -> str:
+        return "# " + "".join(ch if ch.isprintable() else "?" for ch in text) + "\n"
+
+    header = comment(f"The baseline {baseline.name!r} as evaluated: {baseline.path} with `extends` merged.")
+    header += "".join(comment(f"source: {s.path} sha256 {s.sha256}") for s in baseline.sources)
+    body = yaml.safe_dump(_plain(baseline.resolved), sort_keys=True, default_flow_style=False, allow_unicode=False)
+    return header + body
+
+
+def _plain(value: object) -> object:
+    """Mappings -> dicts, tuples -> lists (what `yaml.safe_dump` represents); dates stay dates."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value

@@ -1,0 +1,75 @@
+"""Helpers the formatters share: the one result order, text clean-up, evidence as text.
+
+Pure functions on strings and models; no I/O, no clock. Kept here so every format lists
+hosts and results in the same order and cleans hostile text the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from checker.models import HostReport, Report, Result, Severity, Status
+
+SEVERITIES_HIGH_FIRST = tuple(sorted(Severity, key=lambda s: -s.rank))
+"""critical, high, medium, low."""
+
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Everything outside the XML 1.0 `Char` production (C0 controls, lone surrogates, U+FFFE/F)."""
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""C0/C1 controls (except tab and newline), lone surrogates and non-characters."""
+
+
+def sorted_hosts(report: Report) -> list[HostReport]:
+    """Hosts by name: the order every format lists them in."""
+    return sorted(report.hosts, key=lambda host: host.name)
+
+
+def sorted_results(host: HostReport) -> list[Result]:
+    """A host's results in the one documented order (`Result.sort_key`)."""
+    return sorted(host.results, key=Result.sort_key)
+
+
+def all_results(report: Report) -> list[Result]:
+    return [result for host in sorted_hosts(report) for result in sorted_results(host)]
+
+
+def strip_xml_illegal(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry at all (not even as `&#..;`)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (tab and newline kept) and unencodable code points."""
+    return _CONTROL.sub("", text)
+
+
+def evidence_text(evidence: Mapping[str, Any]) -> str:
+    """Evidence as one readable line: `key: value; key: value`, keys sorted."""
+    parts = []
+    for key in sorted(evidence):
+        value = evidence[key]
+        shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def counts_by_severity(report: Report) -> dict[str, dict[str, int]]:
+    """`{severity: {status: n}}`, every severity and status present (0 when none)."""
+    table = {sev.value: {status.value: 0 for status in Status} for sev in SEVERITIES_HIGH_FIRST}
+    for result in report.results:
+        table[result.severity.value][result.status.value] += 1
+    return table
+
+
+def waiver_note(result: Result) -> str:
+    """`waived until 2026-12-31: reason` / `waiver EXPIRED on ...: reason`; empty without a waiver."""
+    waiver = result.waiver
+    if waiver is None:
+        return ""
+    if waiver.expired:
+        return f"waiver expired on {waiver.expires.isoformat()} ({waiver.location}): {waiver.reason}"
+    return f"waived until {waiver.expires.isoformat()} ({waiver.location}): {waiver.reason}"

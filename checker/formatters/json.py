@@ -1,0 +1,66 @@
+"""The full results as JSON (schemas/results.schema.json): the machine-readable record.
+
+Everything a later `surfacecheck report` or `diff` needs is here: the tool version, the
+baseline (path, name, every source file with its sha256, controls), per host the whole
+snapshot and every result, and summary counts. `checker.results_io.load_report` reads it
+back into the same `Report`, so re-rendering saved results gives the same bytes.
+
+Must not: read a clock (times come only from the snapshots), reorder keys or results
+unpredictably, or lose data (strings are written with `\\u` escapes, so even control
+characters and lone surrogates survive).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
+from checker.formatters.interface import FormatOptions, Formatter
+from checker.models import Report
+from checker.serialize import to_data
+
+RESULTS_FORMAT = "surfacecheck-results"
+"""Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""
+
+RESULTS_VERSION = 1
+"""Version of the results document; `load_report` refuses any other."""
+
+
+def report_to_data(report: Report) -> dict[str, Any]:
+    """The results document as plain data (what the JSON file holds)."""
+    hosts = [
+        {
+            "name": host.name,
+            "snapshot": to_data(host.snapshot),
+            "results": [to_data(result) for result in sorted_results(host)],
+        }
+        for host in sorted_hosts(report)
+    ]
+    return {
+        "format": RESULTS_FORMAT,
+        "version": RESULTS_VERSION,
+        "tool": {"name": "surfacecheck", "version": report.tool_version},
+        "baseline": {
+            "path": report.baseline_path,
+            "name": report.baseline_name,
+            "sha256": report.baseline_sources[0].sha256 if report.baseline_sources else None,
+            "sources": [to_data(source) for source in report.baseline_sources],
+            "controls": to_data(report.controls),
+        },
+        "fail_on": report.fail_on.value,
+        "hosts": hosts,
+        "summary": {
+            "total": len(report.results),
+            "by_status": report.counts(),
+            "by_severity": counts_by_severity(report),
+        },
+    }
+
+
+class JsonFormatter(Formatter):
+    def format(self, report: Report, options: FormatOptions) -> str:
+        return json.dumps(report_to_data(report), sort_keys=True, indent=2) + "\n"
+
+
+FORMATTER = JsonFormatter()

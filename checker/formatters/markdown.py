@@ -1,0 +1,364 @@
+"""The Markdown evidence report: for a CI job summary, a pull request, or an auditor's folder.
+
+Layout: a header (tool version, baseline name/path/sha256 and sources, hosts, collection
+time UTC, privileges, collectors that ran or failed), summary counts by status and by
+severity, the failures table (severity, check, host, resource, message, evidence,
+remediation, link to the baseline line), then errors, then waivers with their expiry,
+then passes and skips inside `<details>`.
+
+Hand-written: no maintained library escapes GFM table cells. Every piece of data goes
+through `cell()`: control characters are removed; `& < >` and `|` become entities (so no
+raw HTML and no extra column: cmark-gfm splits rows on a literal `|` before it decodes
+entities); backslash and the inline-markup characters are backslash-escaped (so no code
+span, emphasis, link, math or heading closer swallows anything); newlines become `<br>`. The only HTML
+in the output is ours: `<br>`, `<details>`, `<summary>`.
+
+Size: GitHub refuses job summaries over 1 MiB, so the report is fitted under
+`MAX_BYTES`: passes are cut first, then skips (each with a note and counts). If the
+failures, errors and waivers still do not fit, long cells are shortened with an ellipsis
+note, and only as a last resort rows of those sections are cut, again with a note. The
+JSON results always have everything.
+
+Must not: do file I/O, read a clock, or let data add columns, rows or HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from checker.checks import check_info
+from checker.formatters._common import (
+    SEVERITIES_HIGH_FIRST,
+    all_results,
+    counts_by_severity,
+    evidence_text,
+    sorted_hosts,
+    strip_controls,
+)
+from checker.formatters.interface import FormatOptions, Formatter
+from checker.models import CollectorStatus, HostReport, Location, Report, Result, Status
+
+MAX_BYTES = 1024 * 1024
+"""GitHub's job-summary limit (1 MiB), in UTF-8 bytes."""
+
+CELL_LIMITS: tuple[int | None, ...] = (None, 4096, 1024, 256, 64)
+"""Longest cell text tried, in characters, from untouched down to the last resort."""
+
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "|": "&#124;",
+    "\\": "\\\\",
+    "`": "\\`",
+    "*": "\\*",
+    "_": "\\_",
+    "[": "\\[",
+    "]": "\\]",
+    "~": "\\~",
+    "!": "\\!",
+    "$": "\\$",
+    "#": "\\#",
+    "\t": " ",
+    "\n": "<br>",
+}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def _truncate(text: str, limit: int | None) -> str:
+    if limit is not None and len(text) > limit:
+        return f"{text[:limit]}… (truncated: {len(text) - limit} more characters, see the JSON results)"
+    return text
+
+
+def cell(text: str, limit: int | None = None) -> str:
+    """`text` as inline GFM that renders as exactly that text, on one line, in one cell."""
+    return _truncate(strip_controls(_NEWLINES.sub("\n", text)), limit).translate(_ESCAPE_TABLE)
+
+
+def _evidence_cell(evidence: Mapping[str, Any], limit: int | None) -> str:
+    """Evidence with each value cut separately: a huge banner must not hide the process name."""
+    if limit is None:
+        return cell(evidence_text(evidence))
+    shortened = {key: _truncate(value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+                                                                                ensure_ascii=False), limit)
+                 for key, value in evidence.items()}
+    return cell(evidence_text(shortened))
+
+
+def _link(location: Location | None, limit: int | None) -> str:
+    if location is None:
+        return ""
+    target = quote(location.file, safe="/-._~")
+    if location.line > 0:
+        target += f"#L{location.line}"
+    return f"[{cell(str(location), limit)}]({target})"
+
+
+@dataclass
+class _Table:
+    """One table of the report; `rows` are already-rendered lines (without the newline)."""
+
+    key: str
+    title: str
+    headers: Sequence[str]
+    rows: list[str]
+    noun: str
+    """What a row is, for the truncation note (`passes`, `failures`...)."""
+    details: bool = False
+    """Rendered inside `<details>` (passes, skips)."""
+
+    def render(self, shown: int) -> str:
+        count = len(self.rows)
+        lines: list[str] = []
+        if self.details:
+            lines += [f"<details><summary>{self.title} ({count})</summary>", ""]
+        else:
+            lines += [f"## {self.title} ({count})", ""]
+        if count == 0:
+            lines.append("None.")
+        else:
+            lines.append("| " + " | ".join(self.headers) + " |")
+            lines.append("|" + "---|" * len(self.headers))
+            lines += self.rows[:shown]
+        if shown < count:
+            lines += [
+                "",
+                f"*{count - shown} of {count} {self.noun} not listed to keep this report under 1 MiB "
+                "(GitHub's job-summary limit); the JSON results have every result.*",
+            ]
+        if self.details:
+            lines += ["", "</details>"]
+        return "\n".join(lines) + "\n\n"
+
+
+def _row(values: Sequence[str]) -> str:
+    return "| " + " | ".join(values) + " |"
+
+
+def _remediation(result: Result) -> str:
+    return result.remediation or check_info(result.check).remediation
+
+
+def _failure_row(result: Result, limit: int | None) -> str:
+    message = result.message
+    if result.waiver is not None and result.waiver.expired:
+        message += f" (waiver expired on {result.waiver.expires.isoformat()}: {result.waiver.reason})"
+    return _row([
+        cell(result.severity.value, limit),
+        cell(result.check.value, limit),
+        cell(result.host, limit),
+        cell(result.resource, limit),
+        cell(message, limit),
+        _evidence_cell(result.evidence, limit),
+        cell(_remediation(result), limit),
+        _link(result.location, limit),
+    ])
+
+
+def _error_row(result: Result, limit: int | None) -> str:
+    return _row([
+        cell(result.check.value, limit),
+        cell(result.host, limit),
+        cell(result.resource, limit),
+        cell(result.message, limit),
+        _evidence_cell(result.evidence, limit),
+        cell(_remediation(result), limit),
+        _link(result.location, limit),
+    ])
+
+
+def _waiver_row(result: Result, limit: int | None) -> str:
+    assert result.waiver is not None
+    waiver = result.waiver
+    state = f"EXPIRED ({result.status.value})" if waiver.expired else result.status.value
+    return _row([
+        cell(state, limit),
+        cell(result.check.value, limit),
+        cell(result.host, limit),
+        cell(result.resource, limit),
+        cell(waiver.reason, limit),
+        cell(waiver.expires.isoformat(), limit),
+        _link(waiver.location, limit),
+        _link(result.location, limit),
+    ])
+
+
+def _short_row(result: Result, limit: int | None) -> str:
+    return _row([
+        cell(result.check.value, limit),
+        cell(result.host, limit),
+        cell(result.resource, limit),
+        cell(result.message, limit),
+        _link(result.location, limit),
+    ])
+
+
+def _tables(report: Report, limit: int | None) -> list[_Table]:
+    results = all_results(report)
+    failures = sorted((r for r in results if r.status is Status.FAIL),
+                      key=lambda r: (-r.severity.rank, *r.sort_key()))
+
+    def rows(selected: Sequence[Result], render: Callable[[Result, int | None], str]) -> list[str]:
+        return [render(result, limit) for result in selected]
+
+    short = ("Check", "Host", "Resource", "Message", "Baseline")
+    return [
+        _Table("failures", "Failures", ("Severity", "Check", "Host", "Resource", "Message", "Evidence",
+                                        "Remediation", "Baseline"),
+               rows(failures, _failure_row), "failures"),
+        _Table("errors", "Errors: evidence missing", ("Check", "Host", "Resource", "Message", "Evidence",
+                                                       "Remediation", "Baseline"),
+               rows([r for r in results if r.status is Status.ERROR], _error_row), "errors"),
+        _Table("waivers", "Waivers", ("Status", "Check", "Host", "Resource", "Reason", "Expires", "Waiver",
+                                      "Baseline"),
+               rows([r for r in results if r.waiver is not None], _waiver_row), "waived results"),
+        _Table("skips", "Skipped", short, rows([r for r in results if r.status is Status.SKIP], _short_row),
+               "skipped results", details=True),
+        _Table("passes", "Passed", short, rows([r for r in results if r.status is Status.PASS], _short_row),
+               "passes", details=True),
+    ]
+
+
+def _privileges(host: HostReport) -> str:
+    info = host.snapshot.host
+    euid = "unknown" if info.euid is None else str(info.euid)
+    if info.privileged:
+        return f"root (euid {euid})"
+    return f"unprivileged (euid {euid}): owners of other users' sockets are unknown"
+
+
+def _collectors(host: HostReport, ok: bool) -> str:
+    parts = []
+    for run in sorted(host.snapshot.collectors, key=lambda run: run.name.value):
+        if (run.status is CollectorStatus.OK) != ok:
+            continue
+        text = run.name.value if ok else f"{run.name.value}: {run.status.value}"
+        if not ok and run.reason:
+            text += f" ({run.reason})"
+        parts.append(text)
+    return "\n".join(parts) if parts else ("none" if ok else "")
+
+
+def _header(report: Report, limit: int | None) -> str:
+    hosts = sorted_hosts(report)
+    started = sorted(h.snapshot.host.collected_at for h in hosts)
+    finished = sorted(h.snapshot.host.finished_at or h.snapshot.host.collected_at for h in hosts)
+    sha = report.baseline_sources[0].sha256 if report.baseline_sources else "unknown"
+    facts = [
+        ("Tool", f"surfacecheck {report.tool_version}"),
+        ("Baseline", report.baseline_name),
+        ("Baseline file", report.baseline_path),
+        ("Baseline sha256", sha),
+        ("Baseline sources", "\n".join(f"{s.path} (sha256 {s.sha256})" for s in report.baseline_sources)),
+        ("Controls", "\n".join(f"{k}: {v}" for k, v in sorted(report.controls.items()))),
+        ("Hosts", ", ".join(h.name for h in hosts) or "none"),
+        ("Collection (UTC)", f"{started[0]} to {finished[-1]}" if hosts else "nothing collected"),
+        ("Fail on", f"{report.fail_on.value} and above"),
+    ]
+    title = f"# surfacecheck report: {cell(report.baseline_name, limit)}\n\n"
+    lines = ["| | |", "|---|---|"]
+    lines += [_row([f"**{name}**", cell(value, limit)]) for name, value in facts if value]
+    host_lines = ["## Hosts", ""]
+    if hosts:
+        host_lines += [
+            _row(["Host", "Collected (UTC)", "Finished (UTC)", "Privileges", "OS", "Collectors that ran",
+                  "Collectors failed or unavailable"]),
+            "|" + "---|" * 7,
+        ]
+        for host in hosts:
+            info = host.snapshot.host
+            host_lines.append(_row([
+                cell(host.name, limit),
+                cell(info.collected_at, limit),
+                cell(info.finished_at or "", limit),
+                cell(_privileges(host), limit),
+                cell(" ".join(x for x in (info.os_release, info.kernel) if x), limit),
+                cell(_collectors(host, ok=True), limit),
+                cell(_collectors(host, ok=False), limit),
+            ]))
+    else:
+        host_lines.append("None.")
+    return title + "\n".join(lines) + "\n\n" + "\n".join(host_lines) + "\n\n"
+
+
+def _summary(report: Report) -> str:
+    statuses = list(Status)
+    counts = report.counts()
+    lines = ["## Summary", "", _row(["Severity", *[s.value for s in statuses], "total"]),
+             "|" + "---|" * (len(statuses) + 2),
+             _row(["**all**", *[str(counts[s.value]) for s in statuses], str(len(report.results))])]
+    by_severity = counts_by_severity(report)
+    for severity in SEVERITIES_HIGH_FIRST:
+        row = by_severity[severity.value]
+        lines.append(_row([severity.value, *[str(row[s.value]) for s in statuses], str(sum(row.values()))]))
+    blocking = sum(1 for r in report.results if r.status is Status.FAIL and r.severity.rank >= report.fail_on.rank)
+    if blocking:
+        verdict = f"**FAIL**: {blocking} failure(s) at or above {report.fail_on.value}"
+    elif counts["error"]:
+        verdict = f"**INCOMPLETE**: {counts['error']} result(s) could not be evaluated (evidence missing)"
+    else:
+        verdict = "**PASS**"
+        if counts["fail"]:
+            verdict += f" ({counts['fail']} failure(s) below {report.fail_on.value})"
+    return "\n".join(lines) + f"\n\nVerdict: {verdict}\n\n"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _fit(prefix: str, tables: list[_Table], budget: int, must_keep: Sequence[str]) -> str | None:
+    """Render with every row of `must_keep` tables, the others filled in order while they fit."""
+    shown = {t.key: (len(t.rows) if t.key in must_keep else 0) for t in tables}
+
+    def render() -> str:
+        return prefix + "".join(t.render(shown[t.key]) for t in tables)
+
+    used = _size(render())
+    if used > budget:
+        return None
+    for table in tables:
+        if table.key in must_keep:
+            continue
+        for row in table.rows:
+            row_size = _size(row) + 1
+            if used + row_size > budget:
+                break
+            shown[table.key] += 1
+            used += row_size
+    text = render()
+    while _size(text) > budget:  # the note disappearing or appearing can shift a few bytes
+        table = next(t for t in reversed(tables) if shown[t.key] > 0)
+        shown[table.key] -= 1
+        text = render()
+    return text
+
+
+class MarkdownFormatter(Formatter):
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    def format(self, report: Report, options: FormatOptions) -> str:
+        summary = _summary(report)
+        keep = ("failures", "errors", "waivers")
+        for limit in CELL_LIMITS:
+            prefix = _header(report, limit) + summary
+            text = _fit(prefix, _tables(report, limit), self.max_bytes, keep)
+            if text is not None:
+                return text
+        # Last resort: even the shortest cells are too many; cut rows, failures kept longest.
+        limit = CELL_LIMITS[-1]
+        text = _fit(_header(report, limit) + summary, _tables(report, limit), self.max_bytes, ())
+        if text is None:
+            text = summary  # unreachable in practice: the summary alone is a few hundred bytes
+        return text
+
+
+FORMATTER = MarkdownFormatter()

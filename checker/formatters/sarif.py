@@ -1,0 +1,209 @@
+"""SARIF 2.1.0 for code scanning (GitHub, GitLab): one run, one result per failure.
+
+Hand-written (no maintained Python library writes SARIF; semgrep does the same): plain
+dicts dumped with `sort_keys=True`, so the output is snapshot-testable.
+
+What goes in, and why:
+
+* only `fail` results (including fails whose waiver expired). GitHub shows every result,
+  even `kind: pass`, as an alert, so passes, skips and waived results are left out;
+* each result is located at the baseline file (URI relative to `--sarif-root`) and the
+  line of the rule that produced it: that is the line to change or justify. A result
+  without a location points at the baseline's first line, because GitHub rejects a
+  whole upload if one result has no location;
+* `partialFingerprints.primaryLocationLineHash` hashes (check id, host, resource): many
+  results share one baseline line, and the fingerprint keeps their alerts apart and
+  stable across runs;
+* `tool.driver.rules` has every check id the report uses, from `checker.checks`, with
+  `security-severity` as a string. GitHub reads it per rule, so a rule gets the highest
+  severity its failing results have (the check's default when none fails); each result
+  still carries its own `level`;
+* `error` results are `invocations[0].toolExecutionNotifications` and make
+  `executionSuccessful` false: missing evidence is a tool problem, not a finding;
+* `automationDetails.id` is `surfacecheck/<baseline name>/`, GitHub's category, so two
+  baselines uploaded from one workflow do not overwrite each other's alerts.
+
+Must not: do file I/O or read a clock, or emit absolute URIs (GitHub wants repo-relative).
+`os.path.relpath` is used lexically against the current directory, as the CLI does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from typing import Any
+from urllib.parse import quote
+
+from checker.checks import check_info
+from checker.formatters._common import all_results, evidence_text, waiver_note
+from checker.formatters.interface import FormatOptions, Formatter
+from checker.models import CheckId, Location, Report, Result, Severity, Status
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://example.invalid/surfacecheck"
+MAX_TAGS = 20
+"""GitHub refuses a rule with more than 20 tags."""
+
+_LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+
+
+def fingerprint(result: Result) -> str:
+    """Stable for (check id, host, resource): the same finding keeps its alert across runs."""
+    key = "\x00".join((result.check.value, result.host, result.resource))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def artifact_uri(path: str, sarif_root: str) -> str:
+    """`path` as a URI reference relative to `sarif_root` (percent-encoded, `/`-separated)."""
+    if path.startswith("builtin:"):
+        # A bundled policy has no file in the user's repository; keep it recognisable.
+        relative = path
+    else:
+        relative = os.path.relpath(path, sarif_root) if path else "."
+        relative = posixpath.normpath(relative.replace(os.sep, "/"))
+    return quote(relative, safe="/-._~")
+
+
+def _physical_location(location: Location | None, report: Report, options: FormatOptions) -> dict[str, Any]:
+    file = location.file if location is not None else report.baseline_path
+    line = location.line if location is not None and location.line > 0 else 1
+    region: dict[str, Any] = {"startLine": line}
+    if location is not None and location.column > 0:
+        region["startColumn"] = location.column
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(file, options.sarif_root)},
+            "region": region,
+        }
+    }
+
+
+def _message(result: Result) -> str:
+    text = f"{result.host}: {result.resource}: {result.message}"
+    if result.waiver is not None and result.waiver.expired:
+        text += f" ({waiver_note(result)})"
+    return text
+
+
+def _rule(check: CheckId, severity: Severity, controls: set[str]) -> dict[str, Any]:
+    info = check_info(check)
+    family = check.value.split("-", 1)[0]
+    tags = ["security", "network", family, *sorted(controls)][:MAX_TAGS]
+    return {
+        "id": check.value,
+        "name": "".join(part.capitalize() for part in check.value.split("-")),
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": info.description},
+        "help": {
+            "text": f"{info.description}\n\nRemediation: {info.remediation}",
+            "markdown": f"{info.description}\n\n**Remediation:** {info.remediation}",
+        },
+        "defaultConfiguration": {"level": _LEVELS[severity]},
+        "properties": {
+            "tags": tags,
+            "security-severity": severity.security_severity,
+        },
+    }
+
+
+def _rules(results: list[Result]) -> tuple[list[dict[str, Any]], dict[CheckId, int]]:
+    checks = sorted({result.check for result in results}, key=lambda check: check.value)
+    rules = []
+    for check in checks:
+        failing = [r for r in results if r.check is check and r.status is Status.FAIL]
+        severity = max((r.severity for r in failing), key=lambda s: s.rank, default=check_info(check).severity)
+        controls = {c for r in results if r.check is check for c in r.controls}
+        rules.append(_rule(check, severity, controls))
+    return rules, {check: index for index, check in enumerate(checks)}
+
+
+def _result(result: Result, index: int, report: Report, options: FormatOptions) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "host": result.host,
+        "resource": result.resource,
+        "severity": result.severity.value,
+        "evidence": dict(result.evidence),
+    }
+    if result.remediation:
+        properties["remediation"] = result.remediation
+    if result.controls:
+        properties["controls"] = list(result.controls)
+    if result.waiver is not None:
+        properties["waiver"] = {
+            "reason": result.waiver.reason,
+            "expires": result.waiver.expires.isoformat(),
+            "expired": result.waiver.expired,
+            "location": str(result.waiver.location),
+        }
+    return {
+        "ruleId": result.check.value,
+        "ruleIndex": index,
+        "kind": "fail",
+        "level": _LEVELS[result.severity],
+        "message": {"text": _message(result)},
+        "locations": [_physical_location(result.location, report, options)],
+        "partialFingerprints": {"primaryLocationLineHash": fingerprint(result)},
+        "properties": properties,
+    }
+
+
+def _notification(result: Result, index: int, report: Report, options: FormatOptions) -> dict[str, Any]:
+    text = f"{result.host}: {result.resource}: {result.message}"
+    if result.evidence:
+        text += f" [{evidence_text(result.evidence)}]"
+    return {
+        "level": "error",
+        "message": {"text": text},
+        "locations": [_physical_location(result.location, report, options)],
+        "associatedRule": {"id": result.check.value, "index": index},
+        "properties": {"host": result.host, "resource": result.resource},
+    }
+
+
+def build_sarif(report: Report, options: FormatOptions) -> dict[str, Any]:
+    """The SARIF log as plain data."""
+    results = all_results(report)
+    rules, rule_index = _rules(results)
+    failures = [r for r in results if r.status is Status.FAIL]
+    errors = [r for r in results if r.status is Status.ERROR]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "surfacecheck",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "automationDetails": {"id": f"surfacecheck/{report.baseline_name}/"},
+        "invocations": [
+            {
+                "executionSuccessful": not errors,
+                "toolExecutionNotifications": [
+                    _notification(r, rule_index[r.check], report, options) for r in errors
+                ],
+            }
+        ],
+        "results": [_result(r, rule_index[r.check], report, options) for r in failures],
+        "properties": {
+            "baseline": {
+                "name": report.baseline_name,
+                "path": report.baseline_path,
+                "sources": [{"path": s.path, "sha256": s.sha256} for s in report.baseline_sources],
+            },
+            "hosts": sorted(host.name for host in report.hosts),
+            "counts": report.counts(),
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+class SarifFormatter(Formatter):
+    def format(self, report: Report, options: FormatOptions) -> str:
+        return json.dumps(build_sarif(report, options), sort_keys=True, indent=2) + "\n"
+
+
+FORMATTER = SarifFormatter()

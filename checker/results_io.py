@@ -1,0 +1,81 @@
+"""Read a results JSON file (written by the `json` formatter) back into a `Report`.
+
+Used by `surfacecheck report` (re-render without collecting) and by `surfacecheck diff`.
+The file is rebuilt with `checker.serialize.from_data`, which checks every type and enum
+and refuses unknown keys, naming the JSON path. It is not run through
+schemas/results.schema.json here: that costs seconds on a large fleet and adds nothing the
+rebuild needs (the tests validate our output against the schema instead). Every problem
+becomes one `InputError` line: `PATH: message`. No evaluation happens here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.errors import InputError
+from checker.formatters.json import RESULTS_FORMAT, RESULTS_VERSION
+from checker.models import Report
+from checker.serialize import from_data
+
+MAX_RESULTS_BYTES = 512 * 1024 * 1024
+"""Refuse results files over this size instead of exhausting memory."""
+
+
+def load_report(path: str) -> Report:
+    """The `Report` saved in `path`. Raises `InputError` (`path: message`) if it cannot be used."""
+    data = _read_json(path)
+    if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
+        raise InputError(f"{path}: not a surfacecheck results file (no \"format\": \"{RESULTS_FORMAT}\")")
+    version = data.get("version")
+    if version != RESULTS_VERSION:
+        raise InputError(f"{path}: unsupported results version {version!r} (this surfacecheck reads "
+                         f"version {RESULTS_VERSION})")
+    return _report_from_data(path, data)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_RESULTS_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_RESULTS_BYTES:
+        raise InputError(f"{path}: larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8: byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: JSON nested too deeply") from exc
+
+
+_JSON_PATHS = ("$.tool.version", "$.baseline.path", "$.baseline.name", "$.baseline.sources",
+               "$.baseline.controls", "$.fail_on", "$.hosts")
+"""Where each `Report` field is in the file, in the order `_report_from_data` lists them."""
+
+
+def _report_from_data(path: str, data: dict[str, Any]) -> Report:
+    tool, baseline = data.get("tool"), data.get("baseline")
+    if not isinstance(tool, dict):
+        raise InputError(f"{path}: $.tool: expected an object")
+    if not isinstance(baseline, dict):
+        raise InputError(f"{path}: $.baseline: expected an object")
+    plain = {
+        "tool_version": tool.get("version"),
+        "baseline_path": baseline.get("path"),
+        "baseline_name": baseline.get("name"),
+        "baseline_sources": baseline.get("sources"),
+        "controls": baseline.get("controls", {}),
+        "fail_on": data.get("fail_on"),
+        "hosts": data.get("hosts"),
+    }
+    missing = [json_path for json_path, value in zip(_JSON_PATHS, plain.values(), strict=True) if value is None]
+    if missing:
+        raise InputError(f"{path}: incomplete results file: no {missing[0]}")
+    try:
+        return from_data(Report, plain)
+    except ValueError as exc:
+        raise InputError(f"{path}: {' '.join(str(exc).split())}") from exc

@@ -1,0 +1,25 @@
+"""Fixtures of the report tests; the data and validators live in tests/report_support.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from report_support import build_baseline, build_report, check_golden
+
+from checker.models import Baseline, Report
+
+
+@pytest.fixture
+def report() -> Report:
+    return build_report()
+
+
+@pytest.fixture
+def baseline() -> Baseline:
+    return build_baseline()
+
+
+@pytest.fixture
+def golden() -> Callable[[str, str], None]:
+    return check_golden

@@ -1,0 +1,110 @@
+"""The JSON results: golden file, schemas/results.schema.json, and the round trip through load_report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from report_support import REPO
+
+from checker.errors import InputError
+from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.models import Report
+from checker.results_io import load_report
+
+RESULTS_SCHEMA = REPO / "schemas" / "results.schema.json"
+SNAPSHOT_SCHEMA = REPO / "schemas" / "snapshot.schema.json"
+
+
+def render(report: Report) -> str:
+    return get_formatter(OutputFormat.JSON).format(report, FormatOptions())
+
+
+def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
+    golden("results.json", render(report))
+
+
+def test_deterministic_and_sorted(report: Report) -> None:
+    text = render(report)
+    assert text == render(report)
+    data = json.loads(text)
+    assert json.dumps(data, sort_keys=True, indent=2) + "\n" == text
+    assert [h["name"] for h in data["hosts"]] == ["db-2", "edge-3", "web-1"]
+
+
+def test_valid_against_results_schema(report: Report) -> None:
+    schema = json.loads(RESULTS_SCHEMA.read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(json.loads(render(report)))
+
+
+def test_snapshots_valid_against_snapshot_schema(report: Report) -> None:
+    if not SNAPSHOT_SCHEMA.exists():
+        pytest.skip("schemas/snapshot.schema.json not written yet")
+    schema = json.loads(SNAPSHOT_SCHEMA.read_text("utf-8"))
+    for host in json.loads(render(report))["hosts"]:
+        jsonschema.validate(host["snapshot"], schema)
+
+
+def test_contents(report: Report) -> None:
+    data = json.loads(render(report))
+    assert data["tool"] == {"name": "surfacecheck", "version": "0.1.0"}
+    assert data["baseline"]["sources"][1] == {"path": "policies/common.yaml", "sha256": "b" * 64}
+    assert data["summary"]["by_status"] == report.counts()
+    assert data["summary"]["total"] == len(report.results)
+    web = next(h for h in data["hosts"] if h["name"] == "web-1")
+    assert web["snapshot"]["listeners"][1]["process"] == "python3"
+    assert {r["check"] for h in data["hosts"] for r in h["results"]} == {c.value for c in
+                                                                        {r.check for r in report.results}}
+
+
+def test_round_trip_gives_identical_bytes_in_every_format(report: Report, tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(render(report), "utf-8")
+    loaded = load_report(str(path))
+    for fmt in OutputFormat:
+        for options in (FormatOptions(), FormatOptions(junit_file_attrs=True, sarif_root="policies")):
+            formatter = get_formatter(fmt)
+            assert formatter.format(loaded, options) == formatter.format(report, options), fmt
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cannot read"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[]", "not a surfacecheck results file"),
+        (b'{"format": "surfacecheck-results", "version": 99}', "unsupported results version 99"),
+        (b'{"format": "surfacecheck-results", "version": 1}', "$.tool: expected an object"),
+        (b'{"format": "surfacecheck-results", "version": 1, "tool": {}, "baseline": {}}',
+         "incomplete results file: no $.tool.version"),
+    ],
+)
+def test_load_report_errors_are_one_line(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        load_report(str(path))
+    message = str(info.value)
+    assert message.startswith(f"{path}")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_load_report_refuses_bad_values(report: Report, tmp_path: Path) -> None:
+    data = json.loads(render(report))
+    data["hosts"][0]["results"][0]["status"] = "maybe"
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(InputError, match=r"status"):
+        load_report(str(path))
+    data = json.loads(render(report))
+    data["hosts"][0]["snapshot"]["host"]["surprise"] = 1
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(InputError, match=r"unknown key 'surprise'"):
+        load_report(str(path))
