@@ -58,18 +58,27 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="make SARIF artifact URIs relative to DIR (default: the current directory)")
 
 
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", default=default,
+                           help="show tracebacks of unexpected errors")
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=default, help="no console summary")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surfacecheck",
         description="Check a Linux host's network attack surface against a YAML baseline.",
     )
     parser.add_argument("--version", action="version", version=f"surfacecheck {__version__}")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of unexpected errors")
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="no console summary")
+    _add_verbosity(parser, default=False)
+    # -v/-q are accepted after the subcommand too (`surfacecheck audit -q`); SUPPRESS keeps
+    # the subparser from resetting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_verbosity(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    audit = sub.add_parser("audit", help="collect, evaluate every rule and write reports")
+    audit = sub.add_parser("audit", parents=[common], help="collect, evaluate every rule and write reports")
     audit.add_argument("baseline", nargs="?", metavar="BASELINE",
                        help="baseline YAML (default: the bundled policies/default.yaml)")
     _add_collection_options(audit, snapshots=True)
@@ -80,31 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lowest severity of a fail that makes the exit code 1 (default: low)")
     audit.add_argument("--exit-zero", action="store_true", help="exit 0 even on fails and errors")
 
-    collect = sub.add_parser("collect", help="write snapshot(s); evaluate nothing")
+    collect = sub.add_parser("collect", parents=[common], help="write snapshot(s); evaluate nothing")
     _add_collection_options(collect, snapshots=False)
     collect.add_argument("-o", "--output", metavar="FILE", default="-",
                          help="snapshot file (default stdout); with several hosts, a JSON list")
 
-    learn = sub.add_parser("learn", help="draft a baseline from the live state")
+    learn = sub.add_parser("learn", parents=[common], help="draft a baseline from the live state")
     _add_collection_options(learn, snapshots=True)
     learn.add_argument("-o", "--output", metavar="FILE", default="-", help="baseline YAML (default stdout)")
 
-    validate = sub.add_parser("validate", help="check baselines (schema + semantics); collect nothing")
+    validate = sub.add_parser("validate", parents=[common],
+                              help="check baselines (schema + semantics); collect nothing")
     validate.add_argument("baselines", nargs="+", metavar="BASELINE")
     validate.add_argument("--format", choices=("text", "json"), default="text",
                           help="json lists the problems for editors and pre-commit")
 
-    diff = sub.add_parser("diff", help="drift between two snapshots or two results files")
+    diff = sub.add_parser("diff", parents=[common], help="drift between two snapshots or two results files")
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--json", metavar="PATH", help="the differences as JSON")
     diff.add_argument("--markdown", metavar="PATH", help="the differences as Markdown")
 
-    report = sub.add_parser("report", help="re-render saved JSON results")
+    report = sub.add_parser("report", parents=[common], help="re-render saved JSON results")
     report.add_argument("results", metavar="RESULTS.json")
     _add_report_options(report)
 
-    sub.add_parser("checks", help="list check ids with description, severity and remediation")
+    sub.add_parser("checks", parents=[common], help="list check ids with description, severity and remediation")
     return parser
 
 

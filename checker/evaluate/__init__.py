@@ -1,1 +1,97 @@
-"""The evaluator: a pure function of a baseline and snapshots, one module per rule family."""
+"""The evaluator: a pure function of a baseline and snapshots, one module per rule family.
+
+`evaluate(baseline, snapshots)` runs every family of `checker.evaluate.registry` on each
+snapshot (one host each), applies the waivers across all hosts, and returns a `Report`.
+Must not do I/O or read the wall clock: "today" is each snapshot's `host.collected_at`, so
+the same inputs always give the same report. Semantics: docs/evaluation.md.
+
+Result order (the one documented order): hosts by name, then `Result.sort_key` (host,
+check id, resource, status). A (host, check, resource) identity appears once: when two
+rules yield the same identity (overlapping ranges, a unit listed twice), the worst status
+is kept (fail, error, waived, skip, pass), then the first rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from checker import __version__
+from checker.evaluate.exit_code import exit_code_for
+from checker.evaluate.interface import EvaluationContext
+from checker.evaluate.registry import FAMILIES
+from checker.evaluate.waivers import HostEvaluation, apply_waivers
+from checker.models import (
+    Baseline,
+    Collector,
+    CollectorStatus,
+    HostReport,
+    Report,
+    Result,
+    Severity,
+    Snapshot,
+    Status,
+)
+
+INSIDE_COLLECTORS = (Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS,
+                     Collector.XINETD)
+
+_STATUS_PRECEDENCE = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.SKIP: 3, Status.PASS: 4}
+
+
+def host_name(snapshot: Snapshot) -> str:
+    """The hostname; the scanned address for a snapshot with only an outside view."""
+    inside = any(snapshot.collector(c).status is not CollectorStatus.NOT_RUN for c in INSIDE_COLLECTORS)
+    if snapshot.network is not None and (not inside or not snapshot.host.hostname):
+        return snapshot.network.address
+    return snapshot.host.hostname or "unknown-host"
+
+
+def collection_date(snapshot: Snapshot) -> dt.date:
+    """The UTC date of `host.collected_at`; an unreadable time counts as the far future, so
+    every waiver is treated as expired (fail closed) rather than the wall clock being read."""
+    text = snapshot.host.collected_at.strip()
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return dt.date.max
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.date()
+
+
+def _unique(results: Iterable[Result]) -> tuple[Result, ...]:
+    best: dict[tuple[str, str, str], Result] = {}
+    for result in results:
+        key = (result.host, result.check.value, result.resource)
+        kept = best.get(key)
+        if kept is None or _STATUS_PRECEDENCE[result.status] < _STATUS_PRECEDENCE[kept.status]:
+            best[key] = result
+    return tuple(sorted(best.values(), key=Result.sort_key))
+
+
+def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Severity = Severity.LOW) -> Report:
+    """Every result of every rule of `baseline` on every snapshot (one host each)."""
+    needed = frozenset().union(*(family.needed_collectors(baseline) for family in FAMILIES))
+    hosts: list[HostEvaluation] = []
+    for snapshot in snapshots:
+        ctx = EvaluationContext(host=host_name(snapshot), today=collection_date(snapshot),
+                                default_severity=baseline.default_severity, needed_collectors=needed)
+        results = _unique(r for family in FAMILIES for r in family.evaluate(baseline, snapshot, ctx))
+        hosts.append(HostEvaluation(ctx, snapshot, results))
+    hosts.sort(key=lambda h: h.ctx.host)
+    waived = apply_waivers(baseline, hosts)
+    reports = tuple(HostReport(name=host.ctx.host, snapshot=host.snapshot, results=_unique(results))
+                    for host, results in zip(hosts, waived, strict=True))
+    return Report(
+        tool_version=__version__,
+        baseline_path=baseline.path,
+        baseline_name=baseline.name,
+        baseline_sources=baseline.sources,
+        hosts=reports,
+        controls=dict(baseline.controls),
+        fail_on=fail_on,
+    )
+
+
+__all__ = ["evaluate", "exit_code_for"]

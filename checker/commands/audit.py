@@ -1,0 +1,52 @@
+"""`surfacecheck audit`: load the baseline, gather snapshots, evaluate, write reports, exit code.
+
+Just the wiring of the three stages (STYLE.md practice 1): `checker.baseline` loads,
+`checker.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
+render, `checker.output` writes atomically. Every requested format is rendered before any
+file is written, so a formatter failure leaves no half-updated set of reports. The console
+summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
+under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from checker.models import Severity
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.baseline import load_baseline
+    from checker.commands.report import requested_outputs
+    from checker.console import render_summary
+    from checker.evaluate import evaluate, exit_code_for
+    from checker.formatters import FormatOptions, OutputFormat, get_formatter
+    from checker.gather import gather_snapshots
+    from checker.output import write_text_atomic
+
+    outputs = requested_outputs(args)
+    fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
+    baseline = load_baseline(getattr(args, "baseline", None))
+    snapshots = gather_snapshots(args, baseline)
+    report = evaluate(baseline, snapshots, fail_on=fail_on)
+
+    options = FormatOptions(
+        junit_file_attrs=bool(getattr(args, "junit_file_attrs", False)),
+        sarif_root=getattr(args, "sarif_root", None) or ".",
+    )
+    evidence_dir = getattr(args, "evidence_dir", None)
+    formats = list(OutputFormat) if evidence_dir else list(outputs)
+    rendered = {fmt: get_formatter(fmt).format(report, options) for fmt in formats}
+    for fmt, path in outputs.items():
+        write_text_atomic(path, rendered[fmt])
+    if evidence_dir:
+        from checker.evidence import write_evidence_bundle
+
+        write_evidence_bundle(evidence_dir, report, baseline, rendered)
+
+    if not getattr(args, "quiet", False):
+        stream = sys.stderr if "-" in outputs.values() else sys.stdout
+        stream.write(render_summary(report))
+        stream.flush()
+    return int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))

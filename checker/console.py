@@ -1,0 +1,58 @@
+"""The console summary of an audit: counts by status and severity, then one line per problem.
+
+Returns text; the caller decides where it goes (stderr, or stdout when no report is written
+to stdout) and stays silent under `--quiet`. Must not evaluate or write files. Hostile text
+from the host (process names, banners) is made printable so it cannot move the cursor or
+forge lines on the terminal.
+"""
+
+from __future__ import annotations
+
+from checker.models import Report, Result, Severity, Status
+
+_SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+_STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.SKIP, Status.PASS)
+MAX_PROBLEM_LINES = 200
+"""Longer lists are cut with a note: the reports hold everything."""
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """One terminal-safe line: control characters escaped, long text cut."""
+    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+                      for ch in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _problem_line(result: Result) -> str:
+    status = "FAIL" if result.status is Status.FAIL else "ERROR"
+    expired = " (waiver expired)" if result.waiver is not None and result.waiver.expired else ""
+    return printable(f"{status:<5} {result.severity.value:<8} {result.host}  {result.check.value}  "
+                     f"{result.resource}: {result.message}{expired}", limit=500)
+
+
+def render_summary(report: Report) -> str:
+    """The summary text, ending with a newline."""
+    results = report.results
+    counts = report.counts()
+    hosts = len(report.hosts)
+    lines = [
+        f"surfacecheck: {hosts} host{'s' if hosts != 1 else ''}, {len(results)} results: "
+        + ", ".join(f"{counts[s.value]} {s.value}" for s in _STATUS_ORDER),
+    ]
+    for severity in _SEVERITY_ORDER:
+        of_severity = [r for r in results if r.severity is severity]
+        if not of_severity:
+            continue
+        per_status = ", ".join(f"{sum(r.status is s for r in of_severity)} {s.value}" for s in _STATUS_ORDER
+                               if any(r.status is s for r in of_severity))
+        lines.append(f"  {severity.value:<8} {per_status}")
+    problems = sorted(
+        (r for r in results if r.status in (Status.FAIL, Status.ERROR)),
+        key=lambda r: (r.status is not Status.FAIL, -r.severity.rank, *r.sort_key()),
+    )
+    if problems:
+        lines.append("")
+        lines.extend(_problem_line(r) for r in problems[:MAX_PROBLEM_LINES])
+        if len(problems) > MAX_PROBLEM_LINES:
+            lines.append(f"... and {len(problems) - MAX_PROBLEM_LINES} more (see the reports)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,42 @@
+"""Collector failures as results: one `collector-error` per FAILED or UNAVAILABLE collector.
+
+Resource `collector:<name>`, evidence the collector's status and reason. The status is
+`error` when some rule of the baseline needs that collector (its evidence is missing, so the
+audit is incomplete: exit code 3), and `skip` when no rule needs it (e.g. systemd not running
+on a host whose baseline has no `services:`): the report still says what was missing, but
+evidence nobody asked for does not make the audit incomplete. NOT_RUN collectors were not
+asked for and give nothing. Must not do I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from checker.evaluate.interface import EvaluationContext, RuleFamily, describe_run
+from checker.models import Baseline, CheckId, Collector, CollectorStatus, Result, Snapshot, Status
+
+_MISSING = (CollectorStatus.FAILED, CollectorStatus.UNAVAILABLE)
+
+
+class CollectorErrorsFamily(RuleFamily):
+    checks = frozenset({CheckId.COLLECTOR_ERROR})
+
+    def needed_collectors(self, baseline: Baseline) -> frozenset[Collector]:
+        return frozenset()
+
+    def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
+        for run in sorted(snapshot.collectors, key=lambda r: r.name.value):
+            if run.status not in _MISSING:
+                continue
+            needed = run.name in ctx.needed_collectors
+            reason = describe_run(run)
+            message = (f"Evidence missing: {reason}." if needed
+                       else f"Evidence not collected ({reason}); no rule of the baseline needs it.")
+            yield ctx.result(
+                CheckId.COLLECTOR_ERROR, f"collector:{run.name.value}", Status.ERROR if needed else Status.SKIP,
+                message,
+                evidence={"collector": run.name.value, "status": run.status.value, "reason": run.reason,
+                          "needed_by_baseline": needed},
+                remediation="Run with the privileges and tools this collector needs (root, systemctl, nmap), "
+                "or fix the input it could not read.",
+            )

@@ -1,0 +1,171 @@
+"""The `socket_units:` rule family: systemd .socket units that may be enabled or listening.
+
+Produces socket-unit-unexpected, socket-unit-forbidden and socket-unit-listen, resource
+`unit:NAME.socket`. Must not do I/O.
+
+Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
+
+* A unit *counts* when its unit-file state is enabled-like (the same set as `services`:
+  what `systemctl is-enabled` exits 0 for) or its ActiveState is `active` (listening).
+* Names without a `.` suffix mean `NAME.socket`.
+* `default: deny`: one result per counting unit: pass when allowed, fail otherwise.
+* `forbid`: a fail when the unit counts, else a pass (also when it does not exist).
+* `listen`: compared with the unit's effective Listen* values (after drop-ins) as a *set*
+  of normalised strings: whitespace trimmed, IP addresses in canonical form
+  (`[0:0::1]:53` == `[::1]:53`), everything else exact. `22` and `0.0.0.0:22` stay
+  different, as they are for systemd (a bare port listens on both IPv4 and IPv6). An
+  allowed unit that does not exist gives `skip` for `listen`.
+* The socket-units collector FAILED/UNAVAILABLE: every rule is `error`; NOT_RUN: `skip`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from checker.evaluate.addresses import parse_address
+from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
+from checker.evaluate.services import ENABLED_STATES
+from checker.models import Baseline, CheckId, Collector, DefaultPolicy, Result, Snapshot, SocketUnit, Status
+
+
+def socket_unit_name(name: str) -> str:
+    return name if "." in name else f"{name}.socket"
+
+
+def counts(unit: SocketUnit) -> bool:
+    """Enabled-like or active: the units `default: deny` and `forbid` look at."""
+    return unit.enablement in ENABLED_STATES or unit.active == "active"
+
+
+def normalise_listen(value: str) -> str:
+    """Canonical text of one Listen* value for comparison (see the module docstring)."""
+    text = value.strip()
+    host, sep, port = text.rpartition(":")
+    if sep and port.isdigit():
+        address = parse_address(host) if host.startswith("[") or "." in host else None
+        if address is not None:
+            shown = f"[{address}]" if address.version == 6 and ":" in str(address) else str(address)
+            return f"{shown}:{int(port)}"
+        return f"{host}:{int(port)}"
+    if text.isdigit():
+        return str(int(text))
+    return text
+
+
+def socket_unit_evidence(unit: SocketUnit) -> dict[str, Any]:
+    return {
+        "unit": unit.name,
+        "path": unit.path,
+        "enablement": unit.enablement,
+        "active": unit.active,
+        "service": unit.service,
+        "listen": [
+            {"kind": listen.kind, "value": listen.value,
+             "location": str(listen.location) if listen.location else None}
+            for listen in unit.listens
+        ],
+        "dropins": list(unit.dropins),
+    }
+
+
+def _state_text(unit: SocketUnit) -> str:
+    return f"enablement {unit.enablement or 'unknown'}, {unit.active or 'state unknown'}"
+
+
+class SocketUnitsFamily(RuleFamily):
+    checks = frozenset({CheckId.SOCKET_UNIT_UNEXPECTED, CheckId.SOCKET_UNIT_FORBIDDEN, CheckId.SOCKET_UNIT_LISTEN})
+
+    def needed_collectors(self, baseline: Baseline) -> frozenset[Collector]:
+        policy = baseline.socket_units
+        if policy.default is DefaultPolicy.DENY or policy.allow or policy.forbid:
+            return frozenset({Collector.SOCKET_UNITS})
+        return frozenset()
+
+    def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
+        policy = baseline.socket_units
+        state = evidence_state(snapshot, Collector.SOCKET_UNITS)
+        if not state.present:
+            gap = state.gap_status
+            why = f"{state.reason}"
+            if policy.default is DefaultPolicy.DENY:
+                yield ctx.result(CheckId.SOCKET_UNIT_UNEXPECTED, "socket-units:default-deny", gap,
+                                 f"Cannot check socket units against `socket_units.default: deny`: {why}.",
+                                 location=policy.location, evidence=state.evidence())
+            for forbid in policy.forbid:
+                name = socket_unit_name(forbid.name)
+                yield ctx.result(CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", gap,
+                                 f"Cannot tell whether forbidden {name} is enabled: {why}.",
+                                 meta=forbid.meta, evidence=state.evidence())
+            for allow in policy.allow:
+                if allow.listen is not None:
+                    name = socket_unit_name(allow.unit)
+                    yield ctx.result(CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", gap,
+                                     f"Cannot read the Listen* values of {name}: {why}.",
+                                     meta=allow.meta, evidence=state.evidence())
+            return
+        units = {unit.name: unit for unit in snapshot.socket_units}
+        allowed = {socket_unit_name(allow.unit): allow for allow in policy.allow}
+        if policy.default is DefaultPolicy.DENY:
+            for counted in sorted(units.values(), key=lambda u: u.name):
+                if not counts(counted):
+                    continue
+                approval = allowed.get(counted.name)
+                if approval is not None:
+                    yield ctx.result(CheckId.SOCKET_UNIT_UNEXPECTED, f"unit:{counted.name}", Status.PASS,
+                                     f"{counted.name} ({_state_text(counted)}) is allowed.",
+                                     meta=approval.meta, evidence=socket_unit_evidence(counted))
+                else:
+                    yield ctx.result(
+                        CheckId.SOCKET_UNIT_UNEXPECTED, f"unit:{counted.name}", Status.FAIL,
+                        f"{counted.name} is {_state_text(counted)} but not allowed by `socket_units.allow`.",
+                        location=policy.location, evidence=socket_unit_evidence(counted),
+                        remediation=f"`systemctl disable --now {counted.name}`, or add a reviewed "
+                        "`socket_units.allow` entry.",
+                    )
+        for forbid in policy.forbid:
+            name = socket_unit_name(forbid.name)
+            unit = units.get(name)
+            if unit is not None and counts(unit):
+                yield ctx.result(
+                    CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", Status.FAIL,
+                    f"Forbidden {name} is {_state_text(unit)}"
+                    + (f" ({forbid.meta.reason})." if forbid.meta.reason else "."),
+                    meta=forbid.meta, evidence=socket_unit_evidence(unit),
+                    remediation=f"`systemctl disable --now {name}` (or `systemctl mask {name}`).",
+                )
+            else:
+                what = "does not exist" if unit is None else f"is neither enabled nor active ({_state_text(unit)})"
+                yield ctx.result(CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", Status.PASS,
+                                 f"Forbidden {name} {what}.", meta=forbid.meta,
+                                 evidence=socket_unit_evidence(unit) if unit else {"unit": name, "present": False})
+        for name, entry in sorted(allowed.items()):
+            if entry.listen is None:
+                continue
+            unit = units.get(name)
+            if unit is None:
+                yield ctx.result(CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", Status.SKIP,
+                                 f"{name} does not exist; its Listen* values were not checked.",
+                                 meta=entry.meta, evidence={"unit": name, "present": False})
+                continue
+            expected = sorted({normalise_listen(v) for v in entry.listen})
+            actual = sorted({normalise_listen(listen.value) for listen in unit.listens})
+            evidence = {**socket_unit_evidence(unit), "expected_listen": expected, "actual_listen": actual}
+            if expected == actual:
+                yield ctx.result(CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", Status.PASS,
+                                 f"{name} listens on {', '.join(actual) or 'nothing'}, as approved.",
+                                 meta=entry.meta, evidence=evidence)
+            else:
+                extra = [v for v in actual if v not in expected]
+                missing = [v for v in expected if v not in actual]
+                parts = ([f"unapproved {', '.join(extra)}"] if extra else []) + (
+                    [f"missing {', '.join(missing)}"] if missing else [])
+                yield ctx.result(
+                    CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", Status.FAIL,
+                    f"{name} listens on {', '.join(actual) or 'nothing'}; the baseline approves "
+                    f"{', '.join(expected) or 'nothing'} ({'; '.join(parts)}).",
+                    meta=entry.meta, evidence=evidence,
+                    remediation=f"Set the Listen* lines of {name} to {', '.join(expected)} with a drop-in "
+                    f"(/etc/systemd/system/{name}.d/listen.conf: `ListenStream=` to reset, then the approved "
+                    "values) and `systemctl daemon-reload`.",
+                )
