@@ -1,0 +1,425 @@
+"""Drift between two snapshots, or between two results files: the engine of `surfacecheck diff`.
+
+Pure functions: `diff_snapshots(old, new)` and `diff_reports(old, new)` return a sorted list
+of `Drift`, and `render_text`/`render_markdown`/`render_json` turn that list into strings.
+Nothing here reads files; `checker.commands.diff` loads the inputs and writes the outputs.
+
+What counts as drift (and what deliberately does not):
+
+* listeners, grouped by (protocol, port): added, removed, and a changed process, user or
+  bind (the set of addresses). A pid change alone is a restart, not drift.
+* UDP client sockets in the ephemeral range (`checker.learn.is_ephemeral_client_port`) are
+  compared per process, not per port, since their ports change at every restart.
+* units: appeared, disappeared, and changes of enablement or of state (active/sub).
+* socket units: appeared, disappeared, and changes of enablement, state, Listen* values,
+  Accept, BindIPv6Only and the triggered service.
+* xinetd services (by id): appeared, disappeared, enabled/disabled, and every changed
+  effective attribute with the file:line that sets it now (or set it before, if removed).
+* the outside view: port states that changed.
+* collectors whose status changed, because missing evidence explains a mass of "removed".
+* results: checks that began or stopped failing, and status changes to or from `error`;
+  a changed baseline is reported too, since it explains result changes.
+
+Connection-state counts and times are volatile and never drift.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from checker.learn import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
+from checker.models import (
+    Listener,
+    Location,
+    Report,
+    Result,
+    Snapshot,
+    SocketUnit,
+    Status,
+    Unit,
+    XinetdService,
+)
+from checker.serialize import to_data
+
+_U = TypeVar("_U", Unit, SocketUnit)
+
+
+class DriftKind(enum.StrEnum):
+    """What changed. Stable strings: they are the `kind` of the JSON output."""
+
+    HOST_ADDED = "host-added"
+    HOST_REMOVED = "host-removed"
+    COLLECTOR_CHANGED = "collector-changed"
+    LISTENER_ADDED = "listener-added"
+    LISTENER_REMOVED = "listener-removed"
+    LISTENER_CHANGED = "listener-changed"
+    UNIT_ADDED = "unit-added"
+    UNIT_REMOVED = "unit-removed"
+    UNIT_CHANGED = "unit-changed"
+    SOCKET_UNIT_ADDED = "socket-unit-added"
+    SOCKET_UNIT_REMOVED = "socket-unit-removed"
+    SOCKET_UNIT_CHANGED = "socket-unit-changed"
+    XINETD_SERVICE_ADDED = "xinetd-service-added"
+    XINETD_SERVICE_REMOVED = "xinetd-service-removed"
+    XINETD_SERVICE_CHANGED = "xinetd-service-changed"
+    NETWORK_PORT_CHANGED = "network-port-changed"
+    BASELINE_CHANGED = "baseline-changed"
+    CHECK_STARTED_FAILING = "check-started-failing"
+    CHECK_STOPPED_FAILING = "check-stopped-failing"
+    CHECK_STATUS_CHANGED = "check-status-changed"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between OLD and NEW."""
+
+    kind: DriftKind
+    host: str
+    """The host (its NEW name when both sides have one host under different names)."""
+    resource: str
+    """What changed: `tcp/5432`, `unit:nginx.service`, `socket:ssh.socket`,
+    `xinetd:echo-stream`, `port-unexpected tcp/0.0.0.0:8080`..."""
+    attribute: str | None = None
+    """Which property changed (process, user, bind, enablement, state, listen, instances...)."""
+    old: str | None = None
+    """The old value, readable; None when the resource was added."""
+    new: str | None = None
+    """The new value, readable; None when the resource was removed."""
+    location: Location | None = None
+    """Where the new value is set (xinetd file:line; the baseline line of a result)."""
+
+    def sort_key(self) -> tuple[str, tuple[str | int, ...], str, str]:
+        """Host, then resource in natural order (`tcp/22` before `tcp/110`), kind, attribute."""
+        return (self.host, _natural(self.resource), self.kind.value, self.attribute or "")
+
+    @property
+    def message(self) -> str:
+        """One human sentence."""
+        what = f"{self.resource} {self.attribute}" if self.attribute else self.resource
+        where = f" ({self.location})" if self.location else ""
+        if self.kind in _ADDED_KINDS:
+            return f"{self.resource} appeared" + (f": {self.new}" if self.new else "") + where
+        if self.kind in _REMOVED_KINDS:
+            return f"{self.resource} disappeared" + (f" (was {self.old})" if self.old else "") + where
+        if self.kind == DriftKind.CHECK_STARTED_FAILING:
+            return f"{self.resource} started failing ({self.old or 'absent'} -> fail): {self.new}{where}"
+        if self.kind == DriftKind.CHECK_STOPPED_FAILING:
+            return f"{self.resource} stopped failing (fail -> {self.new or 'absent'}){where}"
+        return f"{what} changed: {self.old if self.old is not None else '(unset)'} -> " \
+               f"{self.new if self.new is not None else '(unset)'}{where}"
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    # re.split with a group alternates text and digits, so equal positions compare equal types.
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+_ADDED_KINDS = frozenset({DriftKind.HOST_ADDED, DriftKind.LISTENER_ADDED, DriftKind.UNIT_ADDED,
+                          DriftKind.SOCKET_UNIT_ADDED, DriftKind.XINETD_SERVICE_ADDED})
+_REMOVED_KINDS = frozenset({DriftKind.HOST_REMOVED, DriftKind.LISTENER_REMOVED, DriftKind.UNIT_REMOVED,
+                            DriftKind.SOCKET_UNIT_REMOVED, DriftKind.XINETD_SERVICE_REMOVED})
+
+
+# --------------------------------------------------------------------------- pairing hosts
+
+
+def _pair(old: Sequence[tuple[str, object]], new: Sequence[tuple[str, object]]
+          ) -> tuple[list[tuple[str, object, object]], list[str], list[str]]:
+    """Pair hosts by name; one host on each side pairs whatever the names (a renamed host)."""
+    if len(old) == 1 and len(new) == 1:
+        return [(new[0][0], old[0][1], new[0][1])], [], []
+    old_by = dict(old)
+    new_by = dict(new)
+    pairs = [(name, old_by[name], new_by[name]) for name in sorted(old_by.keys() & new_by.keys())]
+    return pairs, sorted(new_by.keys() - old_by.keys()), sorted(old_by.keys() - new_by.keys())
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+def diff_snapshots(old: Sequence[Snapshot], new: Sequence[Snapshot],
+                   *, ephemeral_range: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE) -> list[Drift]:
+    """Every drift between two sets of snapshots (one per host), sorted."""
+    pairs, added, removed = _pair([(s.host.hostname, s) for s in old], [(s.host.hostname, s) for s in new])
+    drifts = [Drift(DriftKind.HOST_ADDED, name, f"host:{name}") for name in added]
+    drifts += [Drift(DriftKind.HOST_REMOVED, name, f"host:{name}") for name in removed]
+    for host, old_snapshot, new_snapshot in pairs:
+        assert isinstance(old_snapshot, Snapshot) and isinstance(new_snapshot, Snapshot)
+        drifts += diff_snapshot(host, old_snapshot, new_snapshot, ephemeral_range=ephemeral_range)
+    return sorted(drifts, key=Drift.sort_key)
+
+
+def diff_snapshot(host: str, old: Snapshot, new: Snapshot,
+                  *, ephemeral_range: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE) -> list[Drift]:
+    """The drifts of one host."""
+    drifts: list[Drift] = []
+    old_runs = {run.name: run for run in old.collectors}
+    new_runs = {run.name: run for run in new.collectors}
+    for name in sorted(old_runs.keys() | new_runs.keys()):
+        before = old.collector(name).status.value
+        after = new.collector(name).status.value
+        if before != after:
+            reason = new.collector(name).reason
+            drifts.append(Drift(DriftKind.COLLECTOR_CHANGED, host, f"collector:{name}", "status", before,
+                                after + (f" ({reason})" if reason and after != "ok" else "")))
+    drifts += _diff_listeners(host, old.listeners, new.listeners, ephemeral_range)
+    drifts += _diff_keyed(host, "unit:", {u.name: u for u in old.units}, {u.name: u for u in new.units},
+                          DriftKind.UNIT_ADDED, DriftKind.UNIT_REMOVED, DriftKind.UNIT_CHANGED, _unit_fields)
+    drifts += _diff_keyed(host, "socket:", {u.name: u for u in old.socket_units},
+                          {u.name: u for u in new.socket_units}, DriftKind.SOCKET_UNIT_ADDED,
+                          DriftKind.SOCKET_UNIT_REMOVED, DriftKind.SOCKET_UNIT_CHANGED, _socket_unit_fields)
+    drifts += _diff_xinetd(host, old.xinetd_services, new.xinetd_services)
+    drifts += _diff_network(host, old, new)
+    return drifts
+
+
+def _listener_group_key(listener: Listener, ephemeral_range: tuple[int, int]) -> str:
+    if is_ephemeral_client_port(listener, ephemeral_range):
+        return f"udp/ephemeral:{listener.process or '?'}"
+    return f"{listener.protocol.value}/{listener.port}"
+
+
+def _address(listener: Listener) -> str:
+    text = f"[{listener.address}]" if ":" in listener.address else listener.address
+    return text + (" dual-stack" if listener.dual_stack else "")
+
+
+def _joined(values: Iterable[str | None]) -> str:
+    return ", ".join(sorted({v if v is not None else "?" for v in values}))
+
+
+def _diff_listeners(host: str, old: Sequence[Listener], new: Sequence[Listener],
+                    ephemeral_range: tuple[int, int]) -> list[Drift]:
+    def group(listeners: Sequence[Listener]) -> dict[str, list[Listener]]:
+        groups: dict[str, list[Listener]] = {}
+        for listener in listeners:
+            groups.setdefault(_listener_group_key(listener, ephemeral_range), []).append(listener)
+        return groups
+
+    def describe(key: str, listeners: list[Listener]) -> str:
+        if key.startswith("udp/ephemeral"):
+            return f"{len(listeners)} client socket(s) of {_joined(x.process for x in listeners)}"
+        return (f"{_joined(_address(x) for x in listeners)} by {_joined(x.process for x in listeners)} "
+                f"(user {_joined(x.user for x in listeners)})")
+
+    drifts = []
+    before, after = group(old), group(new)
+    for key in sorted(before.keys() | after.keys()):
+        if key not in before:
+            drifts.append(Drift(DriftKind.LISTENER_ADDED, host, key, new=describe(key, after[key])))
+        elif key not in after:
+            drifts.append(Drift(DriftKind.LISTENER_REMOVED, host, key, old=describe(key, before[key])))
+        elif not key.startswith("udp/ephemeral"):
+            for attribute, read in (("bind", _address), ("process", lambda x: x.process),
+                                    ("user", lambda x: x.user)):
+                was = _joined(read(x) for x in before[key])
+                now = _joined(read(x) for x in after[key])
+                if was != now:
+                    drifts.append(Drift(DriftKind.LISTENER_CHANGED, host, key, attribute, was, now))
+    return drifts
+
+
+def _unit_fields(unit: Unit) -> dict[str, str | None]:
+    state = f"{unit.active}/{unit.sub}" if unit.active is not None else None
+    return {"enablement": unit.enablement, "state": state}
+
+
+def _socket_unit_fields(unit: SocketUnit) -> dict[str, str | None]:
+    return {
+        "enablement": unit.enablement,
+        "state": unit.active,
+        "listen": ", ".join(f"{listen.kind}:{listen.value}" for listen in unit.listens) or None,
+        "accept": "yes" if unit.accept else "no",
+        "bind_ipv6_only": unit.bind_ipv6_only,
+        "service": unit.service,
+    }
+
+
+def _summary(fields: Mapping[str, str | None]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in fields.items() if v is not None and k in ("enablement", "state"))
+
+
+def _diff_keyed(host: str, prefix: str, old: Mapping[str, _U], new: Mapping[str, _U],
+                added: DriftKind, removed: DriftKind, changed: DriftKind,
+                fields: Callable[[_U], dict[str, str | None]]) -> list[Drift]:
+    drifts = []
+    for name in sorted(old.keys() | new.keys()):
+        resource = prefix + name
+        if name not in old:
+            drifts.append(Drift(added, host, resource, new=_summary(fields(new[name])) or None))
+        elif name not in new:
+            drifts.append(Drift(removed, host, resource, old=_summary(fields(old[name])) or None))
+        else:
+            was, now = fields(old[name]), fields(new[name])
+            drifts += [Drift(changed, host, resource, key, was[key], now[key])
+                       for key in was if was[key] != now[key]]
+    return drifts
+
+
+def _xinetd_value(service: XinetdService, name: str) -> str | None:
+    value = service.attributes.get(name)
+    return " ".join(value.values) if value is not None else None
+
+
+def _diff_xinetd(host: str, old: Sequence[XinetdService], new: Sequence[XinetdService]) -> list[Drift]:
+    drifts = []
+    before = {s.id: s for s in old}
+    after = {s.id: s for s in new}
+    for service_id in sorted(before.keys() | after.keys()):
+        resource = f"xinetd:{service_id}"
+        if service_id not in before:
+            service = after[service_id]
+            state = "enabled" if service.enabled else f"disabled ({service.disabled_reason or 'no reason'})"
+            drifts.append(Drift(DriftKind.XINETD_SERVICE_ADDED, host, resource, new=state, location=service.location))
+            continue
+        if service_id not in after:
+            drifts.append(Drift(DriftKind.XINETD_SERVICE_REMOVED, host, resource,
+                                old="enabled" if before[service_id].enabled else "disabled",
+                                location=before[service_id].location))
+            continue
+        was, now = before[service_id], after[service_id]
+        if was.enabled != now.enabled:
+            drifts.append(Drift(
+                DriftKind.XINETD_SERVICE_CHANGED, host, resource, "enabled",
+                "yes" if was.enabled else f"no ({was.disabled_reason or 'no reason'})",
+                "yes" if now.enabled else f"no ({now.disabled_reason or 'no reason'})", now.location))
+        for attribute in sorted(was.attributes.keys() | now.attributes.keys()):
+            old_value, new_value = _xinetd_value(was, attribute), _xinetd_value(now, attribute)
+            if old_value != new_value:
+                source = now.attributes.get(attribute) or was.attributes.get(attribute)
+                drifts.append(Drift(DriftKind.XINETD_SERVICE_CHANGED, host, resource, attribute, old_value,
+                                    new_value, source.location if source else now.location))
+    return drifts
+
+
+def _diff_network(host: str, old: Snapshot, new: Snapshot) -> list[Drift]:
+    if old.network is None or new.network is None:
+        return []
+    before = {f"{p.protocol.value}/{p.port}": p.state for p in old.network.ports}
+    after = {f"{p.protocol.value}/{p.port}": p.state for p in new.network.ports}
+    return [
+        Drift(DriftKind.NETWORK_PORT_CHANGED, host, f"outside:{key}", "state", before.get(key), after.get(key))
+        for key in sorted(before.keys() | after.keys(), key=lambda k: (int(k.split("/")[1]), k))
+        if before.get(key) != after.get(key)
+    ]
+
+
+# --------------------------------------------------------------------------- results
+
+
+def diff_reports(old: Report, new: Report) -> list[Drift]:
+    """Checks that began or stopped failing (and `error` changes) between two results, sorted."""
+    drifts: list[Drift] = []
+    if [s.sha256 for s in old.baseline_sources] != [s.sha256 for s in new.baseline_sources]:
+        drifts.append(Drift(DriftKind.BASELINE_CHANGED, "*", f"baseline:{new.baseline_path}", "sha256",
+                            _sources(old), _sources(new)))
+    pairs, added, removed = _pair([(h.name, h) for h in old.hosts], [(h.name, h) for h in new.hosts])
+    drifts += [Drift(DriftKind.HOST_ADDED, name, f"host:{name}") for name in added]
+    drifts += [Drift(DriftKind.HOST_REMOVED, name, f"host:{name}") for name in removed]
+    for host, old_host, new_host in pairs:
+        before = {(r.check.value, r.resource): r for r in getattr(old_host, "results", ())}
+        after = {(r.check.value, r.resource): r for r in getattr(new_host, "results", ())}
+        for key in sorted(before.keys() | after.keys()):
+            drift = _result_drift(host, before.get(key), after.get(key))
+            if drift is not None:
+                drifts.append(drift)
+    return sorted(drifts, key=Drift.sort_key)
+
+
+def _sources(report: Report) -> str:
+    return ", ".join(f"{s.path} {s.sha256[:12]}" for s in report.baseline_sources) or report.baseline_path
+
+
+def _result_drift(host: str, was: Result | None, now: Result | None) -> Drift | None:
+    some = now or was
+    assert some is not None
+    resource = f"{some.check.value} {some.resource}"
+    old_status = was.status if was else None
+    new_status = now.status if now else None
+    if old_status == new_status:
+        return None
+    if new_status == Status.FAIL:
+        return Drift(DriftKind.CHECK_STARTED_FAILING, host, resource, "status",
+                     old_status.value if old_status else None, now.message if now else None,
+                     now.location if now else None)
+    if old_status == Status.FAIL:
+        return Drift(DriftKind.CHECK_STOPPED_FAILING, host, resource, "status", "fail",
+                     new_status.value if new_status else None, now.location if now else None)
+    if Status.ERROR in (old_status, new_status):
+        return Drift(DriftKind.CHECK_STATUS_CHANGED, host, resource, "status",
+                     old_status.value if old_status else None, new_status.value if new_status else None,
+                     now.location if now else None)
+    return None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_text(drifts: Sequence[Drift], old_name: str, new_name: str) -> str:
+    """The terminal view: one line per drift, grouped by host, ndiff-like `+`/`-`/`~` marks."""
+    if not drifts:
+        return f"no drift between {old_name} and {new_name}\n"
+    lines = [f"--- {old_name}", f"+++ {new_name}"]
+    host = None
+    for drift in drifts:
+        if drift.host != host:
+            host = drift.host
+            lines.append(f"{host}:")
+        mark = "+" if drift.kind in _ADDED_KINDS or drift.kind == DriftKind.CHECK_STARTED_FAILING else \
+            "-" if drift.kind in _REMOVED_KINDS or drift.kind == DriftKind.CHECK_STOPPED_FAILING else "~"
+        lines.append(f"  {mark} {_one_line(drift.message)}")
+    lines.append(f"{len(drifts)} difference{'s' if len(drifts) != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def markdown_cell(text: str | None) -> str:
+    """Escape a table cell for GitHub's renderer: no raw HTML, no broken columns."""
+    if text is None:
+        return ""
+    text = "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
+    for char, escaped in (("\\", "\\\\"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
+                          ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+        text = text.replace(char, escaped)
+    return text.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def render_markdown(drifts: Sequence[Drift], old_name: str, new_name: str) -> str:
+    """A Markdown section: a summary line and one table row per drift."""
+    lines = [f"## surfacecheck diff: {markdown_cell(old_name)} → {markdown_cell(new_name)}", ""]
+    if not drifts:
+        lines.append("No drift.")
+        return "\n".join(lines) + "\n"
+    counts: dict[str, int] = {}
+    for drift in drifts:
+        counts[drift.kind.value] = counts.get(drift.kind.value, 0) + 1
+    lines.append(f"{len(drifts)} difference{'s' if len(drifts) != 1 else ''}: "
+                 + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) + ".")
+    lines += ["", "| host | change | resource | attribute | old | new | where |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| " + " | ".join(markdown_cell(cell) for cell in (
+            d.host, d.kind.value, d.resource, d.attribute, d.old, d.new, str(d.location) if d.location else None))
+        + " |"
+        for d in drifts
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(drifts: Sequence[Drift], old_name: str, new_name: str, kind: str) -> str:
+    """Deterministic JSON: the inputs, what they were, and every drift with its message."""
+    document = {
+        "old": old_name,
+        "new": new_name,
+        "inputs": kind,
+        "identical": not drifts,
+        "drifts": [{**to_data(d), "message": d.message} for d in drifts],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,181 @@
+"""Every file in examples/ (and .pre-commit-hooks.yaml) parses, validates and has what it promises.
+
+The CI files cannot run here, so their `surfacecheck` command lines are checked against
+the real argument parser: a renamed option breaks this test, not a user's pipeline. The
+Ansible playbook runs for real in tests/integration/test_ansible.py.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from checker._cli import build_parser, main
+from checker.baseline import load_baseline, validate_paths
+from support import REPO_ROOT
+
+EXAMPLES = REPO_ROOT / "examples"
+BASELINES = ("web-server.yaml", "database.yaml", "bastion.yaml")
+COVERED = {
+    *BASELINES, "github-actions.yml", "gitlab-ci.yml", "README.md",
+    "ansible/playbook.yml", "ansible/inventory.yml", "ansible/vars.yml", "ansible/ansible.cfg",
+}
+
+
+def load(name: str) -> Any:
+    return yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+_COMMAND = re.compile(r"(?:^|[\s\"'])surfacecheck ((?:audit|validate|collect|learn|diff|report)\b)")
+
+
+def surfacecheck_commands(script: str) -> list[list[str]]:
+    """The argument lists of every `surfacecheck ...` command in a shell script."""
+    commands = []
+    joined = re.sub(r"\\\n\s*", " ", script)
+    for line in joined.splitlines():
+        match = _COMMAND.search(line)
+        if match is None or line.strip().startswith("#"):
+            continue
+        words = shlex.split(line[match.start(1):], comments=True)
+        words = [w.replace("$BASELINE", "baseline.yaml").replace("$TEST_HOST", "127.0.0.1") for w in words]
+        commands.append(words)
+    return commands
+
+
+def parses(words: list[str]) -> Any:
+    return build_parser().parse_args(words)
+
+
+def test_every_example_file_is_covered_by_a_test() -> None:
+    present = {str(path.relative_to(EXAMPLES)) for path in EXAMPLES.rglob("*") if path.is_file()
+               and "surfacecheck-out" not in path.parts}
+    assert present == COVERED, f"untested: {sorted(present - COVERED)}; missing: {sorted(COVERED - present)}"
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+@pytest.mark.parametrize("name", BASELINES)
+def test_example_baseline_validates(name: str) -> None:
+    path = EXAMPLES / name
+    assert path.read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=../schemas/baseline.schema.json\n")
+    assert (EXAMPLES / "../schemas/baseline.schema.json").resolve().is_file()
+    assert validate_paths([str(path)]) == []
+    baseline = load_baseline(str(path))
+    assert baseline.ports.default.value == "deny"
+    assert baseline.description
+    assert any(entry.ports.low == 22 and entry.process == "sshd" for entry in baseline.ports.allow)
+
+
+def test_example_baselines_validate_through_the_cli() -> None:
+    assert main(["validate", *(str(EXAMPLES / name) for name in BASELINES)]) == 0
+
+
+def test_database_example_overrides_the_default_loopback_rule() -> None:
+    baseline = load_baseline(str(EXAMPLES / "database.yaml"))
+    (postgres,) = [entry for entry in baseline.ports.allow if entry.ports.low == 5432]
+    assert postgres.bind == ("loopback", "10.20.0.15")
+    assert postgres.meta.location.file.endswith("database.yaml")
+
+
+# --------------------------------------------------------------------------- GitHub Actions
+
+
+def test_github_actions_workflow() -> None:
+    workflow = load("github-actions.yml")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert "pull_request" in triggers and "push" in triggers
+    assert workflow["permissions"]["security-events"] == "write"
+    steps = workflow["jobs"]["audit"]["steps"]
+    uses = {step.get("uses", "").split("@")[0]: step for step in steps}
+    sarif_upload = uses["github/codeql-action/upload-sarif"]
+    junit = uses["mikepenz/action-junit-report"]
+    assert sarif_upload["if"] == "always()" and junit["if"] == "always()"
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert '>> "$GITHUB_STEP_SUMMARY"' in runs
+    (audit,) = [words for words in surfacecheck_commands(runs) if words[0] == "audit"]
+    args = parses(audit)
+    assert args.sarif == sarif_upload["with"]["sarif_file"]
+    assert args.junit == junit["with"]["report_paths"]
+    assert args.markdown and args.markdown in runs.split("GITHUB_STEP_SUMMARY")[0].split("\n")[-1]
+    assert not args.exit_zero  # the gate is the exit code; continue-on-error defers it
+    validate = [words for words in surfacecheck_commands(runs) if words[0] == "validate"]
+    assert validate and parses(validate[0]).baselines
+
+
+# --------------------------------------------------------------------------- GitLab CI
+
+
+def test_gitlab_ci() -> None:
+    pipeline = load("gitlab-ci.yml")
+    audit_job, sarif_job = pipeline["audit"], pipeline["sarif"]
+    assert audit_job["artifacts"]["reports"]["junit"] == "surfacecheck.junit.xml"
+    assert audit_job["artifacts"]["when"] == "always"
+    audit = parses(surfacecheck_commands("\n".join(audit_job["script"]))[0])
+    assert audit.junit == "surfacecheck.junit.xml" and audit.junit_file_attrs and not audit.exit_zero
+    sarif = parses(surfacecheck_commands("\n".join(sarif_job["script"]))[0])
+    assert sarif.exit_zero and sarif.sarif in sarif_job["artifacts"]["paths"]
+    validate = parses(surfacecheck_commands("\n".join(pipeline["validate"]["script"]))[0])
+    assert validate.command == "validate"
+    assert set(pipeline["stages"]) >= {pipeline[job]["stage"] for job in ("validate", "audit", "sarif")}
+
+
+# --------------------------------------------------------------------------- pre-commit
+
+
+def test_pre_commit_hook() -> None:
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert hook["id"] == "surfacecheck-validate"
+    assert hook["entry"] == "surfacecheck validate"
+    assert hook["language"] == "python"
+    files = re.compile(hook["files"])
+    for path in ("baselines/web.yaml", "ops/baseline/db.yml", "policies/default.yaml", "hosts/x.baseline.yaml"):
+        assert files.search(path), path
+    for path in (".github/workflows/ci.yml", "examples/gitlab-ci.yml", "docker-compose.yaml"):
+        assert not files.search(path), path
+    # pre-commit appends the matched file names to the entry.
+    words = hook["entry"].split()[1:] + [str(EXAMPLES / name) for name in BASELINES]
+    assert main(words) == 0
+
+
+# --------------------------------------------------------------------------- Ansible
+
+
+def test_ansible_recipe_structure() -> None:
+    inventory = load("ansible/inventory.yml")
+    assert inventory["all"]["hosts"]["localhost"]["ansible_connection"] == "local"
+    collect_play, audit_play = load("ansible/playbook.yml")
+    assert collect_play["hosts"] == "all"
+    assert audit_play["hosts"] == "localhost" and audit_play["connection"] == "local"
+    modules = [next(key for key in task if key.startswith("ansible.builtin.")) for task in collect_play["tasks"]]
+    assert modules == ["ansible.builtin.command", "ansible.builtin.fetch", "ansible.builtin.set_fact",
+                       "ansible.builtin.file"]
+    collect = collect_play["tasks"][0]["ansible.builtin.command"]["argv"]
+    assert "'collect', '--local'" in collect
+    (audit,) = [task["ansible.builtin.command"]["argv"] for task in audit_play["tasks"]
+                if "ansible.builtin.command" in task]
+    for option in ("--snapshot=", "--json", "--junit", "--sarif", "--markdown"):
+        assert option in audit
+    assert "shell" not in str(collect_play) + str(audit_play).replace("'shell'", "")  # argv only, no shell
+    variables = load("ansible/vars.yml")
+    assert variables["surfacecheck_command"] == ["surfacecheck"]
+    config = configparser.ConfigParser()
+    config.read(EXAMPLES / "ansible" / "ansible.cfg")
+    assert int(config["defaults"]["forks"]) >= 10
+
+
+def test_examples_readme_explains_scaling() -> None:
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    for word in ("forks", "--min-hostgroup", "--snapshot", "ansible-playbook"):
+        assert word in text, word
+    for name in COVERED - {"README.md"}:
+        assert Path(name).name in text, name
