@@ -1,16 +1,43 @@
 """Turn the collection options of audit/collect/learn into a list of snapshots, one per host.
 
 Sources: `--snapshot FILE` (saved snapshots), `--local` (the inside view of this host,
-implied when nothing else is asked), and the outside view (`--target`, `--nmap-xml`, the
-baseline's `targets:`). A snapshot and a scan naming the same host are joined into one
-snapshot whose `network` is the scan.
+implied when no --target/--snapshot/--nmap-xml is given), and the outside view:
+`--target` (scanned with nmap), `--nmap-xml FILE` (a scan someone already ran) and, when
+neither is given, the baseline's `targets:` (so `--target` overrides them; `collect`
+passes no baseline and scans only what `--target` names).
+
+Every target and every scan setting is validated before anything is collected or run: a
+bad one is an input error (exit 2) and nothing runs.
+
+Joining: an outside view belongs to an inside view (the `--local` one or a `--snapshot`)
+when its address is one of that snapshot's `host.addresses`, or when the snapshot's
+`host.hostname` equals the target name or a hostname nmap reported. Nothing else joins:
+127.0.0.2 is not "this host" just because 127.0.0.0/8 is local (tests use 127.0.0.2-5 as
+separate hosts); 127.0.0.1 and ::1 join the local view only because the inside view lists
+them among its addresses. A host seen only from outside gets its own snapshot: hostname =
+the name the user gave (or the address), `collected_at` = scan start, only the `nmap`
+collector run (the others NOT_RUN). The joined snapshot's `network` is the scan, and its
+`nmap` collector run says whether the scan worked; a failed scan leaves `network` None.
+
+This module does not parse nmap XML nor build nmap arguments (see checker.collectors).
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from checker.models import Baseline, Snapshot
+from checker.errors import InputError, UsageError
+from checker.models import Baseline, Collector, CollectorRun, CollectorStatus, HostInfo, ScanSettings, Snapshot
+from checker.targets import Target, parse_targets
+
+if TYPE_CHECKING:  # the nmap modules are imported only when an outside view is asked for
+    from checker.collectors.nmap import HostScan
+
+MAX_JOBS = 64
 
 
 def wants_local(args: argparse.Namespace) -> bool:
@@ -20,13 +47,182 @@ def wants_local(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "local", False)) or not asked_other
 
 
+_SCAN_FLAGS = ("tcp_ports", "udp_ports", "service_detection", "timing", "host_timeout")
+
+
+def outside_targets(args: argparse.Namespace, baseline: Baseline | None) -> tuple[Target, ...]:
+    """The validated targets to scan: `--target`, else the baseline's `targets:` unless --nmap-xml is given."""
+    given = list(getattr(args, "target", None) or [])
+    if not given and baseline is not None and not getattr(args, "nmap_xml", None):
+        given = list(baseline.targets)
+    return parse_targets(given, allow_large_scan=bool(getattr(args, "allow_large_scan", False)))
+
+
+def scan_settings(args: argparse.Namespace, baseline: Baseline | None) -> ScanSettings:
+    """The baseline's `scan:` overridden by the CLI flags, validated (`UsageError` when unusable)."""
+    from checker.collectors.nmap_args import effective_scan_settings
+
+    return effective_scan_settings(baseline.scan if baseline is not None else None, args)
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    jobs = getattr(args, "jobs", None)
+    jobs = 4 if jobs is None else jobs
+    if type(jobs) is not int or not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs: expected 1-{MAX_JOBS}, got {jobs!r}")
+    return jobs
+
+
 def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> list[Snapshot]:
     """Every host's snapshot, in a stable order. Raises `InputError` for unusable inputs."""
-    from checker.snapshots import load_snapshot
+    targets = outside_targets(args, baseline)
+    scan_flags_given = any(getattr(args, flag, None) is not None for flag in _SCAN_FLAGS)
+    settings = scan_settings(args, baseline) if targets or scan_flags_given else None
+    jobs = _jobs(args)
 
-    snapshots = [load_snapshot(path) for path in getattr(args, "snapshot", None) or []]
+    imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
+    snapshots: list[Snapshot] = []
+    if getattr(args, "snapshot", None):
+        from checker.snapshots import load_snapshot
+
+        snapshots = [load_snapshot(path) for path in args.snapshot]
     if wants_local(args):
         from checker.collectors.local import collect_local
 
-        snapshots.append(collect_local(root=args.root, xinetd_conf=args.xinetd_conf))
-    return snapshots
+        snapshots.append(collect_local(root=getattr(args, "root", None),
+                                       xinetd_conf=getattr(args, "xinetd_conf", None)))
+    scans: list[HostScan] = []
+    if targets and settings is not None:
+        scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))
+    return join_outside_views(snapshots, imported + scans)
+
+
+def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_progress: bool) -> list[HostScan]:
+    from checker.collectors.nmap import scan_targets
+    from checker.progress import ScanProgress, progress_wanted
+
+    progress = ScanProgress(sum(t.size for t in targets)) if progress_wanted(force_progress) else None
+    if progress is not None:
+        progress.start()
+    scans = scan_targets(targets, settings, jobs=jobs, on_done=progress.hosts_done if progress else None)
+    if progress is not None:
+        progress.finish()
+    return list(scans)
+
+
+def import_nmap_xml(path: str) -> list[HostScan]:
+    """`--nmap-xml FILE`: its hosts as outside views (timed-out hosts as failures). `InputError` if unusable."""
+    from checker.collectors.nmap import HostScan
+    from checker.collectors.nmap_xml import parse_nmap_run
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    run = parse_nmap_run(data, path)
+    if run.error is not None:
+        raise InputError(f"{path}: nmap reported an error: {run.error}")
+    if not run.complete:
+        raise InputError(f"{path}: no <runstats><finished>: the scan did not finish")
+    scans: list[HostScan] = []
+    for host in run.hosts:
+        view = host.view
+        started = view.started_at or run.started_at or "1970-01-01T00:00:00Z"
+        if host.timed_out:
+            status = CollectorRun(Collector.NMAP, CollectorStatus.FAILED,
+                                  f"{path}: nmap gave up on {view.address} (host timeout): ports unknown")
+            scans.append(HostScan(view.address, view.address, None, status, started, view.finished_at))
+        else:
+            scans.append(HostScan(view.address, view.address, view, CollectorRun(Collector.NMAP, CollectorStatus.OK),
+                                  started, view.finished_at))
+    return scans
+
+
+def _same_host(snapshot: Snapshot, scan: HostScan) -> bool:
+    if scan.address is not None and _in_addresses(scan.address, snapshot.host.addresses):
+        return True
+    names = {scan.name.lower().rstrip(".")}
+    if scan.view is not None:
+        names.update(h.lower().rstrip(".") for h in scan.view.hostnames)
+    return snapshot.host.hostname.lower().rstrip(".") in names
+
+
+def _in_addresses(address: str, addresses: Sequence[str]) -> bool:
+    try:
+        wanted = ipaddress.ip_address(address)
+    except ValueError:
+        return address in addresses
+    for candidate in addresses:
+        try:
+            # HostInfo.addresses may carry a prefix (127.0.0.1/8) or a zone (fe80::1%eth0).
+            if ipaddress.ip_address(candidate.split("/")[0].split("%")[0]) == wanted:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _attach(snapshot: Snapshot, scan: HostScan, merge: bool) -> Snapshot:
+    from checker.collectors.nmap import merge_views
+
+    view = scan.view
+    run = scan.run
+    previous_run = snapshot.collector(Collector.NMAP)
+    if merge:  # a second outside view of the same host in this run: keep both
+        if snapshot.network is not None and view is not None:
+            view = merge_views(snapshot.network, view)
+        elif view is None:
+            view = snapshot.network
+        if previous_run.status is not CollectorStatus.OK:
+            run = previous_run if run.status is CollectorStatus.OK else CollectorRun(
+                Collector.NMAP, CollectorStatus.FAILED, f"{previous_run.reason}; {run.reason}")
+    collectors = tuple(c for c in snapshot.collectors if c.name != Collector.NMAP) + (run,)
+    return replace(snapshot, network=view, collectors=collectors)
+
+
+def _outside_only(scan: HostScan) -> Snapshot:
+    from checker import __version__
+
+    host = HostInfo(
+        hostname=scan.name,
+        collected_at=(scan.view.started_at if scan.view and scan.view.started_at else scan.started_at),
+        tool_version=__version__,
+        addresses=(scan.address,) if scan.address else (),
+        finished_at=scan.finished_at,
+    )
+    others = tuple(CollectorRun(c, CollectorStatus.NOT_RUN, "outside view only: no inside view of this host")
+                   for c in Collector if c is not Collector.NMAP)
+    return Snapshot(host=host, collectors=(scan.run, *others), network=scan.view)
+
+
+def _sort_key(snapshot: Snapshot) -> tuple[int, int, str]:
+    try:
+        address = ipaddress.ip_address(snapshot.host.hostname)
+    except ValueError:
+        return (2, 0, snapshot.host.hostname)
+    return (1 if address.version == 6 else 0, int(address), snapshot.host.hostname)
+
+
+def join_outside_views(snapshots: Sequence[Snapshot], scans: Sequence[HostScan]) -> list[Snapshot]:
+    """Attach each outside view to the snapshot of the same host; other views become their own host.
+
+    Order: the given snapshots first (as given), then outside-only hosts by address.
+    """
+    joined = list(snapshots)
+    touched: set[int] = set()
+    outside: list[Snapshot] = []
+    for scan in scans:
+        for index, snapshot in enumerate(joined):
+            if _same_host(snapshot, scan):
+                joined[index] = _attach(snapshot, scan, merge=index in touched)
+                touched.add(index)
+                break
+        else:
+            for index, snapshot in enumerate(outside):
+                if _same_host(snapshot, scan):
+                    outside[index] = _attach(snapshot, scan, merge=True)
+                    break
+            else:
+                outside.append(_outside_only(scan))
+    return joined + sorted(outside, key=_sort_key)

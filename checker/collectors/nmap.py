@@ -1,0 +1,278 @@
+"""The outside view: run nmap against validated targets and turn its XML into per-host results.
+
+I/O only: the argv comes from `nmap_args.build_nmap_argv`, the process runs through
+`checker._subprocess.run_command` (argument list, hard timeout), and the XML is read by
+`nmap_xml.parse_nmap_run`. This module never builds an nmap option itself, never runs a
+shell, and never turns a failure into an empty view: a missing nmap, an nmap killed or
+timed out, truncated or malformed XML, nmap's own error, a host nmap gave up on
+(`--host-timeout`) or a named target nmap did not report are each a `HostScan` whose
+`run` is `CollectorRun(Collector.NMAP, FAILED, reason)`.
+
+Failure scope: a process failure affects the targets of that process only; a host
+timeout affects that host only (nmap reports it `timedout="true"` and goes on).
+
+Concurrency: nmap's own host parallelism, one process per group. Measured on this
+project's test machine (nmap 7.93, 2 CPUs, loopback, root): 32 targets 127.0.0.2-33 x
+ports 22000-22999, 8 of them with 3 open banner ports; wall time, median of 5-9 runs
+(-sV: 2-3 runs); method in docs/outside-view.md.
+
+    machine idle (load < 1)        one process   process per target   2 x 16    4 x 8
+    -sS                            0.343 s       0.752 s              -         0.240 s
+    -sT                            0.605 s       0.750 s              -         0.339 s
+    -sT -sV                        0.921 s       5.572 s              -         1.002 s
+
+    machine busy (load 5-7, CI)    one process   process per target   2 x 16    4 x 8
+    -sS                            0.661 s       2.543 s              0.759 s   0.884 s
+    -sT                            0.814 s       1.946 s              0.624 s   0.707 s
+    -sT -sV                        1.198 s       17.466 s             1.601 s   2.801 s
+
+A process per target is always the slowest, up to 15x with -sV: each process pays nmap's
+start-up and its own service-probe waits, where one process overlaps them across hosts.
+Splitting the targets over a few processes helps only an idle machine on a CPU-bound
+loopback TCP scan (nmap is single-threaded), and loses whenever the CPUs are shared or
+service detection runs. Over a real network a scan is latency-bound, and nmap's timing
+and congestion control work per process: one process sees all its probes. So: one nmap
+process per group,
+nmap's parallelism inside it; the groups (IPv4 vs IPv6, single hosts vs networks, TCP vs
+UDP) run side by side, at most `--jobs` at once. The in-process cost on top of nmap is
+about 2 ms for those 32 hosts (parse 1.5 ms, joining 0.3 ms); `surfacecheck` itself adds
+a fixed ~0.1 s of Python start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+
+from checker._subprocess import CommandFailed, run_command
+from checker.collectors.nmap_args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
+from checker.collectors.nmap_xml import NmapRun, parse_nmap_run
+from checker.errors import InputError
+from checker.models import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScanSettings
+from checker.targets import Target, TargetKind
+
+NMAP_HOSTGROUP = 64
+"""Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""
+
+
+@dataclass(frozen=True)
+class HostScan:
+    """The outside view's outcome for one host, or for one target that yielded no host."""
+
+    name: str
+    """The hostname the user gave, else the address; for a failed network target, its spec."""
+    address: str | None
+    """The scanned address (None when nmap reported no host for the target)."""
+    view: NetworkView | None
+    """What nmap saw; None when the scan failed before seeing the host."""
+    run: CollectorRun
+    """`nmap` ok, or failed with the reason."""
+    started_at: str
+    finished_at: str | None = None
+
+
+ProgressCallback = Callable[[Sequence[HostScan]], None]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ok() -> CollectorRun:
+    return CollectorRun(Collector.NMAP, CollectorStatus.OK)
+
+
+def _failed(reason: str) -> CollectorRun:
+    return CollectorRun(Collector.NMAP, CollectorStatus.FAILED, reason)
+
+
+def plan_groups(targets: Sequence[Target]) -> list[tuple[Target, ...]]:
+    """One group per (family, single hosts or networks), targets in the order given.
+
+    nmap needs -6 for IPv6 and takes -Pn for the whole run, so those cannot share a
+    process; everything else does, to use nmap's own host parallelism (see the module
+    docstring for the measurements).
+    """
+    buckets: dict[tuple[str, bool], list[Target]] = {}
+    for target in targets:
+        buckets.setdefault((target.family, target.explicit), []).append(target)
+    return [tuple(buckets[key]) for key in sorted(buckets)]
+
+
+def plan_invocations(
+    targets: Sequence[Target], settings: ScanSettings, *, privileged: bool, nmap: str = "nmap",
+) -> list[NmapInvocation]:
+    """Every nmap run needed: one per group and protocol (TCP, and UDP when asked)."""
+    settings = validate_scan_settings(settings)
+    protocols = [p for p, spec in ((Protocol.TCP, settings.tcp_ports), (Protocol.UDP, settings.udp_ports))
+                 if not parse_port_spec(spec, field="", allow_none=True).none]
+    return [build_nmap_argv(settings, group, protocol=protocol, privileged=privileged, nmap=nmap)
+            for group in plan_groups(targets) for protocol in protocols]
+
+
+def process_timeout(invocation: NmapInvocation, settings: ScanSettings) -> float:
+    """The hard limit on one nmap process: its hosts' --host-timeout, in rounds, plus slack.
+
+    nmap checks --host-timeout between probes, so with -sV a host may run several seconds
+    over it (6.4 s for --host-timeout 2s, measured); the slack covers that.
+    """
+    hosts = sum(t.size for t in invocation.targets)
+    rounds = -(-hosts // NMAP_HOSTGROUP)
+    slack = 15 if settings.service_detection else 5
+    return float(rounds * 2 * settings.host_timeout + slack)
+
+
+def _target_failed(target: Target, reason: str, started_at: str) -> HostScan:
+    """A target that yielded no view. An address target keeps its address, so the failure
+    still joins the inside view of that host (its exposure rules become `error`, not `skip`)."""
+    address = target.spec if target.kind is TargetKind.ADDRESS else None
+    return HostScan(target.spec, address, None, _failed(reason), started_at)
+
+
+def _name_for(view: NetworkView, targets: Sequence[Target]) -> str:
+    names = {h.lower().rstrip(".") for h in view.hostnames}
+    for target in targets:
+        if target.kind is TargetKind.HOSTNAME and target.spec.lower().rstrip(".") in names:
+            return target.spec
+    return view.address
+
+
+def results_of_run(run: NmapRun, invocation: NmapInvocation, started_at: str) -> list[HostScan]:
+    """Per-host outcomes of one finished nmap process (pure: used by tests on canned XML)."""
+    if run.error is not None:
+        return [_target_failed(t, f"nmap: {run.error}", started_at) for t in invocation.targets]
+    if not run.complete:
+        return [_target_failed(t, "nmap: output ends before <runstats> (nmap interrupted?)", started_at)
+                for t in invocation.targets]
+    scans: list[HostScan] = []
+    seen: set[str] = set()
+    for host in run.hosts:
+        view = replace(host.view, arguments=invocation.argv, source="scan",
+                       scan_type=invocation.scan_type, started_at=host.view.started_at or started_at)
+        name = _name_for(view, invocation.targets)
+        seen.update({view.address, name})
+        if host.timed_out:
+            timeout = invocation.argv[invocation.argv.index("--host-timeout") + 1]
+            scans.append(HostScan(name, view.address, None,
+                                  _failed(f"nmap: gave up on {view.address} after --host-timeout {timeout}: "
+                                          "ports unknown"), started_at, view.finished_at))
+        else:
+            scans.append(HostScan(name, view.address, view, _ok(), started_at, view.finished_at))
+    for target in invocation.targets:
+        if not target.explicit:
+            if not any(scan.address is not None and scan.address in target for scan in scans):
+                # Fail closed: a range typed wrong or a firewall dropping discovery must not
+                # read as "nothing open". Naming hosts singly scans them without discovery.
+                scans.append(_target_failed(target, f"nmap: no host in {target.spec} answered host discovery",
+                                            started_at))
+            continue
+        if target.spec not in seen:
+            why = run.skipped_targets.get(target.spec)
+            reason = f"nmap skipped it: {why}" if why else "nmap reported no host (could not resolve it?)"
+            scans.append(_target_failed(target, f"nmap: {target.spec}: {reason}", started_at))
+    return scans
+
+
+def _run_one(invocation: NmapInvocation, settings: ScanSettings, started_at: str) -> list[HostScan]:
+    timeout = process_timeout(invocation, settings)
+    try:
+        # nmap(1) has no EXIT STATUS section: 0 means the scan ran (per-host problems are in
+        # the XML); 1 and 255 come with "QUITTING!"-style errors. Only 0 is accepted.
+        result = run_command(invocation.argv, timeout=timeout, accept=(0,))
+    except CommandFailed as exc:
+        reason = str(exc)
+        if "timed out" in reason:
+            reason = f"{reason} (hard limit for this nmap process; killed)"
+        return [_target_failed(t, reason, started_at) for t in invocation.targets]
+    try:
+        run = parse_nmap_run(result.stdout.encode("utf-8"), "nmap output")
+    except InputError as exc:
+        return [_target_failed(t, f"nmap: unusable XML: {exc}", started_at) for t in invocation.targets]
+    return results_of_run(run, invocation, started_at)
+
+
+def merge_host_scans(scans: Sequence[HostScan]) -> list[HostScan]:
+    """Join outcomes for the same host (TCP and UDP runs, or two targets naming one address).
+
+    Ports are united; a failure of any part makes the host failed (its evidence is partial).
+    """
+    merged: dict[str, HostScan] = {}
+    for scan in scans:
+        key = scan.address or scan.name
+        previous = merged.get(key)
+        if previous is None:
+            merged[key] = scan
+            continue
+        merged[key] = _merge_pair(previous, scan)
+    return list(merged.values())
+
+
+def merge_views(first: NetworkView, second: NetworkView) -> NetworkView:
+    """One view of a host from two nmap runs; a port seen by both keeps the first run's entry."""
+    ports = {(p.protocol, p.port): p for p in second.ports}
+    ports.update({(p.protocol, p.port): p for p in first.ports})
+    arguments = first.arguments if first.arguments == second.arguments else (
+        *first.arguments, ";", *second.arguments)
+    types = [t for t in (first.scan_type, second.scan_type) if t]
+    return replace(
+        first,
+        hostnames=tuple(dict.fromkeys(first.hostnames + second.hostnames)),
+        ports=tuple(sorted(ports.values(), key=lambda p: (p.protocol.value, p.port))),
+        scanned=tuple(dict.fromkeys(first.scanned + second.scanned)),
+        arguments=arguments,
+        scan_type="+".join(dict.fromkeys("+".join(types).split("+"))) if types else None,
+        started_at=min(filter(None, (first.started_at, second.started_at)), default=None),
+        finished_at=max(filter(None, (first.finished_at, second.finished_at)), default=None),
+    )
+
+
+def _merge_pair(a: HostScan, b: HostScan) -> HostScan:
+    if a.view is not None and b.view is not None:
+        view: NetworkView | None = merge_views(a.view, b.view)
+    else:
+        view = a.view or b.view
+    if a.run.status is CollectorStatus.OK and b.run.status is CollectorStatus.OK:
+        run = a.run
+    else:
+        reasons = [r.reason for r in (a.run, b.run) if r.status is not CollectorStatus.OK and r.reason]
+        run = _failed("; ".join(dict.fromkeys(reasons)) or "nmap failed")
+    name = a.name if a.name != a.address else b.name
+    finished = max(filter(None, (a.finished_at, b.finished_at)), default=None)
+    return HostScan(name, a.address or b.address, view, run, min(a.started_at, b.started_at), finished)
+
+
+def scan_targets(
+    targets: Sequence[Target],
+    settings: ScanSettings,
+    *,
+    jobs: int = 4,
+    nmap: str = "nmap",
+    privileged: bool | None = None,
+    on_done: ProgressCallback | None = None,
+) -> list[HostScan]:
+    """Scan every target; one `HostScan` per host or failed target.
+
+    The nmap runs (see `plan_invocations`) go side by side, at most `jobs` at once; inside
+    each, nmap scans its hosts in parallel itself.
+
+    `on_done` is called (from this thread) with each process's hosts as it finishes.
+    """
+    if not targets:
+        return []
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+    if privileged is None:
+        privileged = os.geteuid() == 0
+    invocations = plan_invocations(targets, settings, privileged=privileged, nmap=nmap)
+    started_at = _now()
+    outcomes: list[list[HostScan]] = [[] for _ in invocations]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(invocations)), thread_name_prefix="nmap") as pool:
+        futures = {pool.submit(_run_one, inv, settings, started_at): i for i, inv in enumerate(invocations)}
+        for future in as_completed(futures):
+            outcomes[futures[future]] = future.result()
+            if on_done is not None:
+                on_done(outcomes[futures[future]])
+    return merge_host_scans([scan for outcome in outcomes for scan in outcome])
