@@ -42,7 +42,8 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
     scan.add_argument("--host-timeout", type=int, metavar="SECONDS", help="give up on one host after this long")
     scan.add_argument("--allow-large-scan", action="store_true",
                       help="allow CIDRs larger than /16 (IPv4) or /112 (IPv6)")
-    scan.add_argument("--jobs", type=int, default=4, metavar="N", help="targets scanned concurrently (default 4)")
+    scan.add_argument("--jobs", type=int, default=4, metavar="N",
+                      help="nmap processes run at once (default 4; each one scans many targets itself)")
     scan.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a TTY")
 
 
