@@ -83,9 +83,10 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
     imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
     snapshots: list[Snapshot] = []
     if getattr(args, "snapshot", None):
-        from checker.snapshots import load_snapshot
+        from checker.snapshots import load_snapshot_list
 
-        snapshots = [load_snapshot(path) for path in args.snapshot]
+        # a file written by `collect` for several hosts holds a list: one snapshot per host
+        snapshots = [snapshot for path in args.snapshot for snapshot in load_snapshot_list(path)]
     if wants_local(args):
         from checker.collectors.local import collect_local
 

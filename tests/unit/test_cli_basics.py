@@ -61,3 +61,35 @@ def test_broken_pipe_is_quiet() -> None:
     proc = subprocess.run(f"{sys.executable} -m checker checks | head -1", shell=True,  # noqa: S602 - test only
                           capture_output=True, text=True, check=False)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_reports_written_to_dev_null_leave_the_device_alone(tmp_path) -> None:
+    """As root, an atomic rename over /dev/null would replace the device with a file."""
+    import os
+    import stat
+
+    from checker.output import write_text_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_text_atomic(str(fifo), "through the pipe\n")
+    reader.join(timeout=10)
+    assert received == ["through the pipe\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    write_text_atomic("/dev/null", "discarded\n")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_atomic_write_replaces_a_regular_file(tmp_path) -> None:
+    from checker.output import write_text_atomic
+
+    target = tmp_path / "report.md"
+    target.write_text("old\n")
+    write_text_atomic(str(target), "new\n")
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]

@@ -1,0 +1,25 @@
+"""`surfacecheck collect`: write snapshot(s), evaluate nothing.
+
+Collection goes through `checker.gather.gather_snapshots` (the same path as `audit`), so the
+inside view (`--local`, `--root`, `--xinetd-conf`) and the outside view (`--target`,
+`--nmap-xml`) both work here. One snapshot is written as a JSON object, several as a JSON list
+(`checker.snapshots.snapshots_to_json`), atomically, to `-o FILE` or stdout.
+
+Collector failures are data in the snapshot, not errors: the exit code is 0 whenever a
+snapshot was written, 2 for unusable options or inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from checker.errors import ExitCode
+from checker.gather import gather_snapshots
+from checker.output import write_text_atomic
+from checker.snapshots import snapshots_to_json
+
+
+def run(args: argparse.Namespace) -> int:
+    snapshots = gather_snapshots(args, None)
+    write_text_atomic(getattr(args, "output", "-") or "-", snapshots_to_json(snapshots))
+    return int(ExitCode.COMPLIANT)

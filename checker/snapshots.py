@@ -1,0 +1,111 @@
+"""Snapshot files: writing them as JSON and reading them back, validated.
+
+What it is for: the one place that turns a `Snapshot` into the JSON document of
+schemas/snapshot.schema.json and back. `surfacecheck collect -o` writes one object for one
+host and a JSON list for several; `load_snapshot` reads a single object (or, for
+convenience, a one-element list), `load_snapshot_list` reads either form as a list.
+
+What it must not do: let a bad file become a traceback. Every problem with an input file
+(missing, unreadable, not JSON, wrong schema_version, not matching the schema) is an
+`InputError` whose message is one line, `PATH: what is wrong`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.errors import InputError
+from checker.models import Snapshot
+from checker.serialize import from_data, to_data
+
+SCHEMA_VERSION = 1
+MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
+"""A snapshot of 10k listeners is a few MB; anything near this is not a snapshot."""
+
+
+def snapshot_to_json(snapshot: Snapshot) -> str:
+    """The snapshot as deterministic JSON text (sorted keys, 2-space indent, final newline)."""
+    return json.dumps(to_data(snapshot), sort_keys=True, indent=2) + "\n"
+
+
+def snapshots_to_json(snapshots: list[Snapshot]) -> str:
+    """One snapshot -> an object; several -> a JSON list (what `collect -o` writes)."""
+    if len(snapshots) == 1:
+        return snapshot_to_json(snapshots[0])
+    return json.dumps([to_data(snapshot) for snapshot in snapshots], sort_keys=True, indent=2) + "\n"
+
+
+def _read_document(path: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SNAPSHOT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a snapshot file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SNAPSHOT_BYTES:
+        raise InputError(f"{path}: too large to be a snapshot")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
+
+
+def snapshot_from_data(data: Any, path: str, where: str = "") -> Snapshot:
+    """Validate one decoded snapshot object (schema_version, schema, types) and build it."""
+    label = f"{path}{where}"
+    if not isinstance(data, dict):
+        raise InputError(f"{label}: a snapshot must be a JSON object")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{label}: unsupported snapshot schema_version {version!r} "
+                         f"(this surfacecheck reads {SCHEMA_VERSION})")
+    _validate(data, label)
+    try:
+        return from_data(Snapshot, data)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{label}: {exc}") from None
+
+
+def _validate(data: Any, label: str) -> None:
+    import jsonschema
+
+    from checker.resources import load_schema
+
+    validator = jsonschema.Draft202012Validator(load_schema("snapshot"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        pointer = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+        raise InputError(f"{label}: ${pointer}: {message}".replace("\n", " "))
+
+
+def load_snapshot_list(path: str) -> list[Snapshot]:
+    """Every snapshot in `path`: a single object or a JSON list of them (as `collect` writes)."""
+    data = _read_document(path)
+    if isinstance(data, list):
+        if not data:
+            raise InputError(f"{path}: an empty list holds no snapshot")
+        return [snapshot_from_data(item, path, f"[{index}]") for index, item in enumerate(data)]
+    return [snapshot_from_data(data, path)]
+
+
+def load_snapshot(path: str) -> Snapshot:
+    """The snapshot in `path`. A list with exactly one snapshot is accepted too; a list of
+    several is an InputError (use `load_snapshot_list`)."""
+    snapshots = load_snapshot_list(path)
+    if len(snapshots) != 1:
+        raise InputError(f"{path}: holds {len(snapshots)} snapshots; expected one")
+    return snapshots[0]
+
+
+load_snapshots_document = load_snapshot_list
