@@ -263,12 +263,19 @@ class _NodeConverter:
 # --------------------------------------------------------------------------- schema
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """YAML `22.0` is a float: JSON Schema's `integer` accepts it, but a port, a count or a timing
+    must be written as an integer (and every later stage, e.g. `int("22.0")`, expects one)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 def _schema_problems(doc: Document) -> list[Problem]:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(
-        resources.load_schema("baseline"), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    base = jsonschema.Draft202012Validator
+    strict: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer))
+    validator = strict(resources.load_schema("baseline"), format_checker=base.FORMAT_CHECKER)
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
         problems.extend(_explain_schema_error(doc, error))
@@ -410,9 +417,20 @@ def _meta(doc: Document, path: Path, entry: Mapping[str, Any]) -> RuleMeta:
     )
 
 
+UNIT_TYPES = ("service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "slice",
+              "scope")
+"""Every systemd unit type (systemd.unit(5)): the suffixes `systemctl` recognises."""
+
+
 def _unit_name(name: str) -> str:
-    """systemctl's rule: a name without a unit suffix means `.service`."""
-    return name if re.search(r"\.(service|socket|target|timer|path|mount)$", name) else f"{name}.service"
+    """systemctl's rule: a name without a unit-type suffix means `.service`."""
+    return name if name.rpartition(".")[2] in UNIT_TYPES and "." in name else f"{name}.service"
+
+
+def _socket_unit_name(name: str) -> str:
+    """`socket_units` entries: a name without a suffix means `NAME.socket` (as the evaluator reads it),
+    so `telnet` and `telnet.socket` are one unit for duplicates, conflicts and `extends` overrides."""
+    return name if "." in name else f"{name}.socket"
 
 
 def _unit_entries(items: list[Any], key: str) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
@@ -504,15 +522,17 @@ def build_file_rules(doc: Document) -> FileRules:
     if "default" in sockets:
         rules.socket_default = DefaultPolicy(sockets["default"])
     allowed_sockets: dict[str, int] = {}
-    for index, name, entry in _unit_entries(sockets.get("allow", []), "unit"):
+    for index, raw_name, entry in _unit_entries(sockets.get("allow", []), "unit"):
         path = ("socket_units", "allow", index)
+        name = _socket_unit_name(raw_name)
         if name in allowed_sockets:
             problems.append(doc.problem(path, f"duplicate socket_units.allow entry {name!r}"))
         allowed_sockets[name] = index
         listen = tuple(str(v) for v in entry["listen"]) if "listen" in entry else None
         rules.socket_allow.append(SocketUnitAllow(name, _meta(doc, path, entry), listen))
-    for index, name, entry in _unit_entries(sockets.get("forbid", []), "unit"):
+    for index, raw_name, entry in _unit_entries(sockets.get("forbid", []), "unit"):
         path = ("socket_units", "forbid", index)
+        name = _socket_unit_name(raw_name)
         if name in allowed_sockets:
             problems.append(doc.problem(path, f"socket unit {name!r} is both allowed (line "
                                               f"{doc.location(('socket_units', 'allow', allowed_sockets[name])).line}) "
@@ -738,7 +758,7 @@ def merge(files: Sequence[FileRules], display_path: str) -> Baseline:
         waivers.extend(rules.waivers)
         scan.update(rules.scan)
         controls.update(rules.controls)
-        limits = rules.xinetd_limits or limits
+        limits = _merge_limits(limits, rules.xinetd_limits)
         for name in ("name", "description", "default_severity", "targets", "ports_default", "ports_location",
                      "socket_default", "socket_location", "xinetd_default", "xinetd_location"):
             value = getattr(rules, name)
@@ -770,6 +790,37 @@ def merge(files: Sequence[FileRules], display_path: str) -> Baseline:
         waivers=tuple(waivers),
     )
     return replace(baseline, resolved=resolved_document(baseline))
+
+
+_LIMIT_FIELDS = {
+    "instances": "instances_max",
+    "cps": "cps_max_rate",
+    "per_source": "per_source_max",
+    "max_load": "max_load_max",
+    "only_from": "only_from_required",
+    "no_access": "no_access_required",
+    "log_on_failure": "log_on_failure_includes",
+}
+"""`xinetd.limits` key -> `XinetdLimits` field."""
+
+
+def _merge_limits(earlier: XinetdLimits | None, later: XinetdLimits | None) -> XinetdLimits | None:
+    """`xinetd.limits` merged key by key: a child setting `max_load` keeps its parents' `instances`.
+
+    Each limit is a scalar setting, so the last file that sets it wins (a child replacing the
+    whole mapping would silently drop limits a parent policy such as builtin:xinetd-hardening
+    requires). Each limit keeps the location of the file that set it; `severity`, `reason` and
+    `controls` on `limits:` are the last file's, else the earlier one's.
+    """
+    if earlier is None or later is None:
+        return later or earlier
+    values = {field_name: getattr(later if key in later.locations else earlier, field_name)
+              for key, field_name in _LIMIT_FIELDS.items()}
+    meta = later.meta
+    if meta is not None and earlier.meta is not None:
+        meta = replace(meta, severity=meta.severity or earlier.meta.severity,
+                       reason=meta.reason or earlier.meta.reason, controls=meta.controls or earlier.meta.controls)
+    return XinetdLimits(**values, locations={**earlier.locations, **later.locations}, meta=meta or earlier.meta)
 
 
 def _collapse_forbid(forbid: Mapping[tuple[int, int, str], PortForbid]) -> list[PortForbid]:

@@ -50,6 +50,8 @@ def render_summary(report: Report) -> str:
         (r for r in results if r.status in (Status.FAIL, Status.ERROR)),
         key=lambda r: (r.status is not Status.FAIL, -r.severity.rank, *r.sort_key()),
     )
+    if not report.hosts:
+        lines.append("no host was audited: nothing to evaluate (exit code 3)")
     if problems:
         lines.append("")
         lines.extend(_problem_line(r) for r in problems[:MAX_PROBLEM_LINES])

@@ -23,10 +23,36 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Exact types returned as they are (subclasses such as StrEnum take the slower checks)."""
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, None for any other type (cached per type)."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+        _FIELD_NAMES[cls] = names
+        return names
+
+
 def to_data(value: Any) -> Any:
-    """A dataclass tree -> dicts, lists, strings, numbers, booleans and None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """A dataclass tree -> dicts, lists, strings, numbers, booleans and None.
+
+    Hot path of every JSON output (a 10,000-listener report converts ~1 million values), so
+    plain values return first and dataclass fields are looked up once per type: 2.3x faster
+    than the straightforward version, same output (benchmarks/RESULTS.md, benchmark 1).
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _field_names(kind)
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.date):

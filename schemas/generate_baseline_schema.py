@@ -117,7 +117,9 @@ def build() -> dict[str, Any]:
                 ("attribute", "An xinetd attribute (xinetd-limit, xinetd-access, xinetd-logging)."),
                 ("resource", "The exact result resource, e.g. `tcp/0.0.0.0:8080`."),
             )},
-        }, description="Which results it covers: every key given must equal the result's."),
+        }, description="Which results it covers: every key given must match the result's (equal text or a "
+                       "case-sensitive glob; `port` a number or a `LOW-HIGH` range containing the result's port "
+                       "or the rule's whole range)."),
         "hosts": {"type": "array", "items": {"type": "string", "minLength": 1},
                   "description": "Hosts it applies to; all hosts when absent."},
         "reason": {"type": "string", "minLength": 1, "description": "Why the finding is accepted (ticket...)."},

@@ -5,7 +5,9 @@ snapshot (one host each), applies the waivers across all hosts, and returns a `R
 Must not do I/O or read the wall clock: "today" is each snapshot's `host.collected_at`, so
 the same inputs always give the same report. Semantics: docs/evaluation.md.
 
-Result order (the one documented order): hosts by name, then `Result.sort_key` (host,
+Result order (the one documented order): hosts by name (then collection time, then content,
+so two snapshots of one host come out in the same order whatever order they were given in),
+then `Result.sort_key` (host,
 check id, resource, status). A (host, check, resource) identity appears once: when two
 rules yield the same identity (overlapping ranges, a unit listed twice), the worst status
 is kept (fail, error, waived, skip, pass), then the first rule.
@@ -14,6 +16,8 @@ is kept (fail, error, waived, skip, pass), then the first rule.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from checker import __version__
@@ -32,6 +36,7 @@ from checker.models import (
     Snapshot,
     Status,
 )
+from checker.serialize import to_data
 
 INSIDE_COLLECTORS = (Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS,
                      Collector.XINETD)
@@ -70,6 +75,19 @@ def _unique(results: Iterable[Result]) -> tuple[Result, ...]:
     return tuple(sorted(best.values(), key=Result.sort_key))
 
 
+def _host_order(hosts: Sequence[HostEvaluation]) -> list[HostEvaluation]:
+    """Hosts by name, then collection time, then (only between such twins, e.g. two snapshots of
+    one host) their canonical JSON: the order never depends on the order snapshots were given."""
+    twins = Counter((h.ctx.host, h.snapshot.host.collected_at) for h in hosts)
+
+    def key(host: HostEvaluation) -> tuple[str, str, str]:
+        name, when = host.ctx.host, host.snapshot.host.collected_at
+        canonical = json.dumps(to_data(host.snapshot), sort_keys=True) if twins[(name, when)] > 1 else ""
+        return name, when, canonical
+
+    return sorted(hosts, key=key)
+
+
 def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Severity = Severity.LOW) -> Report:
     """Every result of every rule of `baseline` on every snapshot (one host each)."""
     needed = frozenset().union(*(family.needed_collectors(baseline) for family in FAMILIES))
@@ -79,7 +97,7 @@ def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Seve
                                 default_severity=baseline.default_severity, needed_collectors=needed)
         results = _unique(r for family in FAMILIES for r in family.evaluate(baseline, snapshot, ctx))
         hosts.append(HostEvaluation(ctx, snapshot, results))
-    hosts.sort(key=lambda h: h.ctx.host)
+    hosts = _host_order(hosts)
     waived = apply_waivers(baseline, hosts)
     reports = tuple(HostReport(name=host.ctx.host, snapshot=host.snapshot, results=_unique(results))
                     for host, results in zip(hosts, waived, strict=True))

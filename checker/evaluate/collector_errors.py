@@ -5,7 +5,10 @@ Resource `collector:<name>`, evidence the collector's status and reason. The sta
 audit is incomplete: exit code 3), and `skip` when no rule needs it (e.g. systemd not running
 on a host whose baseline has no `services:`): the report still says what was missing, but
 evidence nobody asked for does not make the audit incomplete. NOT_RUN collectors were not
-asked for and give nothing. Must not do I/O.
+asked for and give nothing, except when *no* collector ran at all on a host (a snapshot
+whose `collectors` list is empty or all NOT_RUN, and no outside view): then every rule of
+the host would be `skip` and the audit would exit 0 on no evidence, so one
+`collector-error` on `collector:*` is `error` when the baseline has any rule. Must not do I/O.
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ class CollectorErrorsFamily(RuleFamily):
         return frozenset()
 
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
+        ran = [run for run in snapshot.collectors if run.status is not CollectorStatus.NOT_RUN]
+        if not ran and snapshot.network is None:
+            needed = bool(ctx.needed_collectors)
+            yield ctx.result(
+                CheckId.COLLECTOR_ERROR, "collector:*", Status.ERROR if needed else Status.SKIP,
+                "No evidence at all: no collector ran on this host and there is no outside view.",
+                evidence={"collectors": [run.name.value for run in snapshot.collectors], "needed_by_baseline": needed},
+                remediation="Collect the host again (`surfacecheck collect --local`), or scan it with `--target`.",
+            )
         for run in sorted(snapshot.collectors, key=lambda r: r.name.value):
             if run.status not in _MISSING:
                 continue

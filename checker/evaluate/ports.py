@@ -20,7 +20,8 @@ Results and resources:
 * `bind`, `process`/`user`: one result per governed listener. An unknown owner (pid,
   process or user None: an unprivileged snapshot) is `error`, never pass; a known mismatch is
   a fail even if the other half is unknown.
-* `exposure: internal`: a fail per open scanned port in the range, else one pass
+* `exposure: internal`: a fail per open scanned port in the range, an `error` per port nmap
+  could only call `open|filtered` (no answer: it may be open), else one pass
   `tcp/<scanned address>:<range>`. `exposure: public` + `required`: pass when a port in the
   range is open from outside, fail when closed, filtered or absent from the scan.
 
@@ -32,14 +33,15 @@ exposure rules are `skip` with the reason.
 
 A snapshot with only an outside view (sockets NOT_RUN, network present): deny and forbid
 are evaluated on the open scanned ports (a forbid rule whose port the scan covers and found
-not open passes, "from outside"); bind and process rules are `skip` (they need the inside
-view, which was not asked for); a `required` port not seen open from outside is `error`,
-never pass and never a fail on partial evidence. With neither view, deny/forbid are `skip`
-and `required` is `error`.
+not open passes, "from outside"; one nmap calls `open|filtered` is an `error`); bind and
+process rules are `skip` (they need the inside view, which was not asked for); a `required`
+port not seen open from outside is `error`, never pass and never a fail on partial evidence.
+With neither view, deny/forbid are `skip` and `required` is `error`.
 
 A scanned port outside the scan's covered ranges (`NetworkView.scanned`, e.g. `tcp:1-1024`)
-is unknown: exposure checks on it are `skip`. `top:N` specs cannot be enumerated here and
-are trusted to cover the port.
+is unknown: exposure checks on it are `skip`, and so is a rule whose range the scan covered
+only in part (a pass "not open from outside" must rest on every port of the range). `top:N`
+specs cannot be enumerated here and are trusted to cover the port.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ from checker.models import (
     PortRange,
     Protocol,
     Result,
+    RuleMeta,
     ScannedPort,
     Snapshot,
     Status,
@@ -131,26 +134,38 @@ def governing_entry(allow: Sequence[PortAllow], protocol: Protocol, port: int) -
 
 
 def scan_covers(network: NetworkView, protocol: Protocol, port: int) -> bool:
-    """Whether the scan looked at (protocol, port). Unknown coverage counts as covered."""
-    if any(p.protocol == protocol and p.port == port for p in network.ports):
-        return True
-    specs = [spec.split(":", 1)[1] for spec in network.scanned if spec.split(":", 1)[0].lower() == protocol.value]
-    if not network.scanned:
-        return True
-    if not specs:
-        return False
-    for spec in specs:
-        text = spec.strip().lower()
+    """Whether the scan looked at (protocol, port) (see `range_covered`)."""
+    return range_covered(network, protocol, PortRange(port, port))
+
+
+def range_covered(network: NetworkView, protocol: Protocol, ports: PortRange) -> bool:
+    """Whether the scan looked at *every* port of `ports`: a pass about a range needs all of it.
+
+    A port the scan reported counts as looked at. No `scanned` list at all (an nmap XML
+    without `<scaninfo>`, e.g. a ping sweep `-sn` that scanned no port) covers nothing else:
+    "not open from outside" would rest on no evidence. `top:N` and a spec we cannot read are
+    trusted to cover the port (nmap's own XML lists the exact ports it scanned).
+    """
+    intervals = [(p.port, p.port) for p in network.ports if p.protocol == protocol]
+    for spec in network.scanned:
+        kind, _, text = spec.partition(":")
+        if kind.strip().lower() != protocol.value:
+            continue
+        text = text.strip().lower()
         if text in ("all", "") or text.startswith("top"):
             return True
         for part in text.split(","):
             low, _, high = part.strip().partition("-")
             try:
-                if int(low) <= port <= int(high or low):
-                    return True
+                intervals.append((int(low), int(high or low)))
             except ValueError:
                 return True  # a spec we cannot read: trust the scanner
-    return False
+    reached = ports.low - 1  # every port up to `reached` is covered
+    for first, last in sorted(intervals):
+        if first > reached + 1:
+            break
+        reached = max(reached, last)
+    return reached >= ports.high
 
 
 @dataclass(frozen=True)
@@ -363,8 +378,10 @@ def _forbidden(rule: PortForbid, views: _Views, ctx: EvaluationContext) -> Itera
             yield ctx.result(check, resource, Status.ERROR,
                              f"Cannot tell whether forbidden {protocol.value} port {rule.ports} is listening: "
                              f"{views.inside.reason}.", meta=rule.meta, evidence=views.inside.evidence())
-        elif views.network is not None and all(scan_covers(views.network, protocol, p)
-                                               for p in (rule.ports.low, rule.ports.high)):
+        elif views.network is not None and (ambiguous := _ambiguous(views.network, protocol, rule.ports)):
+            for port in ambiguous:
+                yield _ambiguous_result(check, views.network, port, "Forbidden", rule.meta, ctx)
+        elif views.network is not None and range_covered(views.network, protocol, rule.ports):
             yield ctx.result(check, resource, Status.PASS,
                              f"Forbidden {protocol.value} port {rule.ports} is not open from outside "
                              "(no inside view was collected).",
@@ -506,6 +523,26 @@ def _process(entry: PortAllow, governed: list[Listener], views: _Views, ctx: Eva
 # --------------------------------------------------------------------------- exposure
 
 
+AMBIGUOUS_STATES = frozenset({"open|filtered"})
+"""nmap's "no answer" for UDP (and some TCP scans): the port may well be open. Never a pass of
+"not open from outside"; an `error` naming the port instead (fail closed)."""
+
+
+def _ambiguous(network: NetworkView, protocol: Protocol, ports: PortRange) -> list[ScannedPort]:
+    return [p for p in network.ports if p.protocol == protocol and p.port in ports and p.state in AMBIGUOUS_STATES]
+
+
+def _ambiguous_result(check: CheckId, network: NetworkView, port: ScannedPort, what: str, meta: RuleMeta,
+                      ctx: EvaluationContext) -> Result:
+    resource = scanned_resource(network, port)
+    return ctx.result(check, resource, Status.ERROR,
+                      f"{what} {port.protocol.value} port {port.port} may be open from outside on {resource}: "
+                      f"nmap says {port.state} (no answer to its probes).",
+                      meta=meta, evidence=scanned_evidence(network, port),
+                      remediation=f"Check {port.protocol.value} port {port.port} with a service-specific probe "
+                      "(nmap -sU -sV), or close it in the firewall so nmap sees it closed.")
+
+
 def _outside_gap(check: CheckId, entry: PortAllow, views: _Views, ctx: EvaluationContext) -> Result:
     return ctx.result(check, rule_resource(entry.protocol, entry.ports), views.outside.gap_status,
                       f"Exposure of {entry.protocol.value} port {entry.ports} not checked: {views.outside.reason}.",
@@ -513,7 +550,7 @@ def _outside_gap(check: CheckId, entry: PortAllow, views: _Views, ctx: Evaluatio
 
 
 def _covered(network: NetworkView, entry: PortAllow) -> bool:
-    return any(scan_covers(network, entry.protocol, port) for port in (entry.ports.low, entry.ports.high))
+    return range_covered(network, entry.protocol, entry.ports)
 
 
 def _exposed(entry: PortAllow, views: _Views, ctx: EvaluationContext) -> Iterator[Result]:
@@ -536,10 +573,15 @@ def _exposed(entry: PortAllow, views: _Views, ctx: EvaluationContext) -> Iterato
             )
     if found:
         return
+    ambiguous = _ambiguous(network, entry.protocol, entry.ports)
+    for port in ambiguous:
+        yield _ambiguous_result(check, network, port, "Internal", entry.meta, ctx)
+    if ambiguous:
+        return
     resource = rule_resource(entry.protocol, entry.ports, network.address)
     if not _covered(network, entry):
         yield ctx.result(check, resource, Status.SKIP,
-                         f"{entry.protocol.value} port {entry.ports} was outside the scanned ports.",
+                         f"{entry.protocol.value} port {entry.ports} was (at least partly) outside the scanned ports.",
                          meta=entry.meta, evidence={"source": "nmap", "scanned": list(network.scanned)})
         return
     yield ctx.result(check, resource, Status.PASS,
@@ -564,7 +606,8 @@ def _unreachable(entry: PortAllow, views: _Views, ctx: EvaluationContext) -> Res
                           f"{network.address}.", meta=entry.meta, evidence=evidence)
     if not _covered(network, entry):
         return ctx.result(check, resource, Status.SKIP,
-                          f"{entry.protocol.value} port {entry.ports} was outside the scanned ports.",
+                          f"{entry.protocol.value} port {entry.ports} was (at least partly) outside the scanned "
+                          "ports.",
                           meta=entry.meta, evidence={**evidence, "scanned": list(network.scanned)})
     states = sorted({p.state for p in in_range}) or ["not reported open (closed or filtered)"]
     return ctx.result(

@@ -31,7 +31,10 @@ from checker.models import Baseline, CheckId, Collector, Result, ServiceRule, Sn
 
 ENABLED_STATES = frozenset({"enabled", "enabled-runtime", "static", "indirect", "alias", "generated", "transient"})
 """Unit-file states for which `systemctl is-enabled` exits 0 (systemctl(1), is-enabled)."""
-NOT_ENABLED_STATES = frozenset({"disabled", "masked", "masked-runtime", "linked", "linked-runtime", "bad"})
+NOT_ENABLED_STATES = frozenset({"disabled", "masked", "masked-runtime", "linked", "linked-runtime", "bad",
+                                "not-found"})
+"""States for which it exits non-zero; `not-found` of a unit still loaded (running after its
+file was removed) included, as the module docstring says."""
 RUNNING_STATES = frozenset({"active", "reloading"})
 
 

@@ -7,6 +7,12 @@ Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
 
 * A unit *counts* when its unit-file state is enabled-like (the same set as `services`:
   what `systemctl is-enabled` exits 0 for) or its ActiveState is `active` (listening).
+  Whether it counts is *unknown* (fail closed: `error`, never a pass) when its unit-file
+  state is unknown (the unit-files collector failed), or when it is not enabled and its
+  ActiveState is unknown while a running systemd could have started it (the unit-runtime
+  collector FAILED or NOT_RUN). With runtime evidence an unlisted state means not loaded,
+  so not active; with the runtime UNAVAILABLE (no running systemd, or `--root` reading an
+  image) nothing can be active, so the unit-file state decides.
 * Names without a `.` suffix mean `NAME.socket`.
 * `default: deny`: one result per counting unit: pass when allowed, fail otherwise.
 * `forbid`: a fail when the unit counts, else a pass (also when it does not exist).
@@ -26,16 +32,37 @@ from typing import Any
 from checker.evaluate.addresses import parse_address
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
 from checker.evaluate.services import ENABLED_STATES
-from checker.models import Baseline, CheckId, Collector, DefaultPolicy, Result, Snapshot, SocketUnit, Status
+from checker.models import (
+    Baseline,
+    CheckId,
+    Collector,
+    CollectorStatus,
+    DefaultPolicy,
+    Location,
+    Result,
+    RuleMeta,
+    Snapshot,
+    SocketUnit,
+    Status,
+)
 
 
 def socket_unit_name(name: str) -> str:
     return name if "." in name else f"{name}.socket"
 
 
-def counts(unit: SocketUnit) -> bool:
-    """Enabled-like or active: the units `default: deny` and `forbid` look at."""
-    return unit.enablement in ENABLED_STATES or unit.active == "active"
+def counts(unit: SocketUnit, runtime: CollectorStatus = CollectorStatus.OK) -> bool | None:
+    """Enabled-like or active: the units `default: deny` and `forbid` look at (None: unknown).
+
+    `runtime` is the unit-runtime collector's status on the host (see the module docstring).
+    """
+    if unit.enablement in ENABLED_STATES or unit.active == "active":
+        return True
+    if unit.enablement is None:
+        return None
+    if unit.active is None and runtime in (CollectorStatus.FAILED, CollectorStatus.NOT_RUN):
+        return None
+    return False
 
 
 def normalise_listen(value: str) -> str:
@@ -73,17 +100,30 @@ def _state_text(unit: SocketUnit) -> str:
     return f"enablement {unit.enablement or 'unknown'}, {unit.active or 'state unknown'}"
 
 
+def _unknown(ctx: EvaluationContext, check: CheckId, unit: SocketUnit, snapshot: Snapshot, what: str, *,
+             meta: RuleMeta | None = None, location: Location | None = None) -> Result:
+    """The `error` of a unit whose enablement or activity is unknown (fail closed)."""
+    missing = [evidence_state(snapshot, c) for c in (Collector.UNIT_FILES, Collector.UNIT_RUNTIME)]
+    reasons = "; ".join(state.reason for state in missing if not state.present) or "state not reported"
+    return ctx.result(check, f"unit:{unit.name}", Status.ERROR,
+                      f"{unit.name} ({_state_text(unit)}): {what}: {reasons}.",
+                      meta=meta, location=location, evidence=socket_unit_evidence(unit))
+
+
 class SocketUnitsFamily(RuleFamily):
     checks = frozenset({CheckId.SOCKET_UNIT_UNEXPECTED, CheckId.SOCKET_UNIT_FORBIDDEN, CheckId.SOCKET_UNIT_LISTEN})
 
     def needed_collectors(self, baseline: Baseline) -> frozenset[Collector]:
         policy = baseline.socket_units
         if policy.default is DefaultPolicy.DENY or policy.allow or policy.forbid:
+            # Not UNIT_FILES: without enablement only the socket units that exist are unknown, and
+            # each of those is an `error` of its own (a host without any socket unit loses nothing).
             return frozenset({Collector.SOCKET_UNITS})
         return frozenset()
 
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
         policy = baseline.socket_units
+        runtime = snapshot.collector(Collector.UNIT_RUNTIME)
         state = evidence_state(snapshot, Collector.SOCKET_UNITS)
         if not state.present:
             gap = state.gap_status
@@ -108,10 +148,15 @@ class SocketUnitsFamily(RuleFamily):
         allowed = {socket_unit_name(allow.unit): allow for allow in policy.allow}
         if policy.default is DefaultPolicy.DENY:
             for counted in sorted(units.values(), key=lambda u: u.name):
-                if not counts(counted):
+                counted_state = counts(counted, runtime.status)
+                if counted_state is False:
                     continue
                 approval = allowed.get(counted.name)
-                if approval is not None:
+                if counted_state is None and approval is None:
+                    yield _unknown(ctx, CheckId.SOCKET_UNIT_UNEXPECTED, counted, snapshot,
+                                   "cannot tell whether it is enabled or active, and it is not allowed by "
+                                   "`socket_units.allow`", location=policy.location)
+                elif approval is not None:
                     yield ctx.result(CheckId.SOCKET_UNIT_UNEXPECTED, f"unit:{counted.name}", Status.PASS,
                                      f"{counted.name} ({_state_text(counted)}) is allowed.",
                                      meta=approval.meta, evidence=socket_unit_evidence(counted))
@@ -126,7 +171,11 @@ class SocketUnitsFamily(RuleFamily):
         for forbid in policy.forbid:
             name = socket_unit_name(forbid.name)
             unit = units.get(name)
-            if unit is not None and counts(unit):
+            unit_state = counts(unit, runtime.status) if unit is not None else False
+            if unit is not None and unit_state is None:
+                yield _unknown(ctx, CheckId.SOCKET_UNIT_FORBIDDEN, unit, snapshot,
+                               "forbidden, and whether it is enabled or active is unknown", meta=forbid.meta)
+            elif unit is not None and unit_state:
                 yield ctx.result(
                     CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", Status.FAIL,
                     f"Forbidden {name} is {_state_text(unit)}"

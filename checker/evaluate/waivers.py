@@ -13,7 +13,11 @@ Matching (pinned by tests/unit/evaluate/test_waivers.py). A waiver matches a res
   the snapshot's hostname, the scanned address or a scanned hostname;
 * every key of `match` matches the result's *match fields* (`match_fields`): `resource` (the
   result resource) and, from the evidence, `port`, `protocol`, `address`, `process`,
-  `user`, `unit`, `service` (an xinetd service's name or id), `attribute`, `state`. `port`
+  `user`, `unit`, `service` (an xinetd service's name or id), `attribute`, `state`. A port
+  result without `port`/`protocol` in its evidence (a rule-level result such as
+  `port-required-missing` on `tcp/*:443`) takes them from its resource, so the waiver
+  `match: {port: 443, protocol: tcp}` of DESIGN.md covers it; a rule range (`tcp/*:8000-8100`)
+  is matched by a waiver port range that contains all of it. `port`
   takes a number or a range `"8000-8100"`; every other value matches when equal to the
   text, or as a case-sensitive fnmatch glob (`protocol` is compared lower-case). A key the
   result does not have never matches.
@@ -35,6 +39,7 @@ Outcome:
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -43,6 +48,7 @@ from checker.evaluate.interface import EvaluationContext
 from checker.models import (
     Baseline,
     CheckId,
+    PortRange,
     Result,
     Severity,
     Snapshot,
@@ -81,6 +87,10 @@ def in_scope(waiver: Waiver, aliases: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(alias, pattern) for pattern in waiver.hosts for alias in aliases)
 
 
+_PORT_RESOURCE = re.compile(r"(tcp|udp)/.*:([0-9]+)(?:-([0-9]+))?")
+"""`tcp/*:443`, `udp/[::]:53`, `tcp/192.0.2.7:8000-8100`: the resources of port results."""
+
+
 def match_fields(result: Result) -> dict[str, Any]:
     """What a waiver's `match` keys are compared with (see the module docstring)."""
     fields: dict[str, Any] = {"resource": result.resource}
@@ -88,6 +98,11 @@ def match_fields(result: Result) -> dict[str, Any]:
         value = result.evidence.get(key)
         if value is not None and not isinstance(value, (dict, list)):
             fields[key] = value
+    port_resource = _PORT_RESOURCE.fullmatch(result.resource)
+    if port_resource is not None:
+        fields.setdefault("protocol", port_resource.group(1))
+        low = int(port_resource.group(2))
+        fields.setdefault("port", PortRange(low, int(port_resource.group(3) or low)))
     service_id = result.evidence.get("id")
     if "service" in fields and isinstance(service_id, str) and service_id != fields["service"]:
         fields["service"] = (fields["service"], service_id)
@@ -96,20 +111,32 @@ def match_fields(result: Result) -> dict[str, Any]:
 
 def _value_matches(key: str, expected: Any, actual: Any) -> bool:
     if key == "port":
-        if not isinstance(actual, int):
+        if isinstance(actual, bool) or not isinstance(actual, (int, PortRange)):
             return False
-        if isinstance(expected, int) and not isinstance(expected, bool):
-            return actual == expected
-        low, _, high = str(expected).partition("-")
-        try:
-            return int(low) <= actual <= int(high or low)
-        except ValueError:
+        wanted = _port_range(expected)
+        if wanted is None:
             return False
+        if isinstance(actual, PortRange):
+            return wanted.low <= actual.low and actual.high <= wanted.high
+        return actual in wanted
     if key == "protocol":
         return str(actual).lower() == str(expected).lower()
     if isinstance(actual, tuple):  # several names for one thing (an xinetd name and id)
         return any(_value_matches(key, expected, one) for one in actual)
     return str(actual) == str(expected) or fnmatch.fnmatchcase(str(actual), str(expected))
+
+
+def _port_range(expected: Any) -> PortRange | None:
+    """A waiver's `port` (443, "443", "8000-8100") as a range; None when unreadable."""
+    if isinstance(expected, bool):
+        return None
+    if isinstance(expected, int):
+        return PortRange(expected, expected)
+    low, _, high = str(expected).partition("-")
+    try:
+        return PortRange(int(low), int(high or low))
+    except ValueError:
+        return None
 
 
 def waiver_matches(waiver: Waiver, result: Result) -> bool:

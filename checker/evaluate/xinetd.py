@@ -14,7 +14,9 @@ Decisions (pinned by tests/unit/evaluate/test_xinetd.py):
   unset or its first value (connections per second) is above `max_rate`; `per_source` unset
   or `UNLIMITED` fails, a number above the max fails; `max_load` unset or 0 fails (xinetd
   then never refuses), above the max fails. An unreadable number fails (xinetd would reject
-  or misread it). `only_from` / `no_access` required: fail when absent or empty.
+  or misread it): `instances`, `per_source` and both `cps` values must be non-negative
+  integers as xinetd parses them, `max_load` a non-negative decimal; `nan`, `1e3` for a
+  count, `-1` or `0x10` are not limits. `only_from` / `no_access` required: fail when absent or empty.
   `log_on_failure.includes`: every listed flag must be present (case-insensitive).
 * Evidence of each attribute names the xinetd `file:line` that set it (`XinetdValue.location`),
   or `null` when it is unset; the result location is the baseline line of that limit.
@@ -23,6 +25,8 @@ Decisions (pinned by tests/unit/evaluate/test_xinetd.py):
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -180,11 +184,23 @@ def _limit_configured(limits: XinetdLimits, key: str) -> bool:
     }[key]
 
 
-def _number(text: str) -> float | None:
+_INTEGER = re.compile(r"[0-9]+")
+
+
+def _number(text: str, *, integer: bool = True) -> float | None:
+    """The value of a limit as xinetd reads it, None when it is not a usable number.
+
+    Python's `float()` accepts `nan` (which compares below every maximum) and `-1`: neither is
+    a limit. Counts (`instances`, `per_source`, `cps`) are base-10 integers; `max_load` is a
+    decimal (the collector writes it as Python's `repr`, e.g. `4.0` or `1e+20`).
+    """
+    if integer:
+        return float(text) if _INTEGER.fullmatch(text.strip()) else None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return None if math.isnan(number) or number < 0 else number
 
 
 def _first(service: XinetdService, attribute: str) -> str | None:
@@ -193,14 +209,14 @@ def _first(service: XinetdService, attribute: str) -> str | None:
 
 
 def _count_problem(service: XinetdService, attribute: str, maximum: float, *,
-                   zero_is_unset: bool = False) -> str | None:
+                   zero_is_unset: bool = False, integer: bool = True) -> str | None:
     """Why the attribute breaks `max` (None: it does not)."""
     raw = _first(service, attribute)
     if raw is None:
         return "is not set (unlimited)"
     if raw.upper() == "UNLIMITED":
         return "is UNLIMITED"
-    number = _number(raw)
+    number = _number(raw, integer=integer)
     if number is None:
         return f"is not a number ({raw!r})"
     if zero_is_unset and number == 0:
@@ -228,7 +244,8 @@ def _limits(limits: XinetdLimits, service: XinetdService, baseline: Baseline,
                        else f"allows {raw} connections per second, above {maximum:g}" if number > maximum else None)
             suggested = f"{maximum:g} 30"
         else:
-            problem = _count_problem(service, attribute, maximum, zero_is_unset=zero_is_unset)
+            problem = _count_problem(service, attribute, maximum, zero_is_unset=zero_is_unset,
+                                     integer=attribute != "max_load")
             suggested = f"{maximum:g}"
         yield _limit_result(CheckId.XINETD_LIMIT, service, attribute, problem,
                             f"{attribute} = {suggested}", limits, baseline, ctx,

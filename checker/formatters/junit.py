@@ -5,8 +5,9 @@ One `<testsuite>` per host (named after the host), one `<testcase>` per result:
 the resource. `fail` -> `<failure>`, `error` -> `<error>`, `skip` -> `<skipped>`, each with
 the readable message both in the `message` attribute and at the start of the element text.
 `pass` and `waived` are passing testcases; a waived one says in `<system-out>` that it was
-waived, why, and until when. An empty report still gets one (skipped) placeholder testcase,
-because several reporters treat a file without testcases as an error.
+waived, why, and until when. An empty report still gets one placeholder testcase, because
+several reporters treat a file without testcases as an error: skipped when the hosts gave no
+result, an `<error>` when there was no host at all (the exit code is then 3, not 0).
 
 What junit-xml 1.9 lacks, and this module adds:
 
@@ -119,7 +120,16 @@ def _suite(host: HostReport, report: Report, options: FormatOptions) -> TestSuit
     )
 
 
-def _placeholder() -> TestSuite:
+NO_HOST = "no host was audited: no snapshot, no inside view and no scanned host (exit code 3)"
+
+
+def _placeholder(report: Report) -> TestSuite:
+    """The one testcase of an empty report: skipped when hosts gave no result (nothing to check),
+    an error when there was no host at all (nothing was audited: the exit code says 3)."""
+    if not report.hosts:
+        case = TestCase("no host", classname=PLACEHOLDER_SUITE)
+        case.add_error_info(message=NO_HOST, output=NO_HOST, error_type="evidence-missing")
+        return TestSuite(PLACEHOLDER_SUITE, [case])
     case = TestCase("no results", classname=PLACEHOLDER_SUITE)
     case.add_skipped_info(message="no rule produced a result: nothing was evaluated",
                           output="no rule produced a result: nothing was evaluated")
@@ -130,7 +140,7 @@ class JunitFormatter(Formatter):
     def format(self, report: Report, options: FormatOptions) -> str:
         suites = [_suite(host, report, options) for host in sorted_hosts(report)]
         if not any(suite.test_cases for suite in suites):
-            suites.append(_placeholder())
+            suites.append(_placeholder(report))
         compact = to_xml_report_string(suites, prettyprint=False)
         root = ET.fromstring(compact)  # our own output: no DTD, no entities
         for element in root.iter():

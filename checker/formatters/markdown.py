@@ -303,6 +303,8 @@ def _summary(report: Report) -> str:
         verdict = f"**FAIL**: {blocking} failure(s) at or above {report.fail_on.value}"
     elif counts["error"]:
         verdict = f"**INCOMPLETE**: {counts['error']} result(s) could not be evaluated (evidence missing)"
+    elif not report.hosts:
+        verdict = "**INCOMPLETE**: no host was audited"
     else:
         verdict = "**PASS**"
         if counts["fail"]:

@@ -19,7 +19,8 @@ What goes in, and why:
   severity its failing results have (the check's default when none fails); each result
   still carries its own `level`;
 * `error` results are `invocations[0].toolExecutionNotifications` and make
-  `executionSuccessful` false: missing evidence is a tool problem, not a finding;
+  `executionSuccessful` false: missing evidence is a tool problem, not a finding; so does a
+  report without any host (one notification says nothing was audited);
 * `automationDetails.id` is `surfacecheck/<baseline name>/`, GitHub's category, so two
   baselines uploaded from one workflow do not overwrite each other's alerts.
 
@@ -45,6 +46,12 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 INFORMATION_URI = "https://example.invalid/surfacecheck"
 MAX_TAGS = 20
 """GitHub refuses a rule with more than 20 tags."""
+
+NO_HOST_NOTIFICATION: dict[str, Any] = {
+    "level": "error",
+    "message": {"text": "No host was audited: no snapshot, no inside view and no scanned host."},
+}
+"""The notification of a report without any host (the exit code is 3: nothing was audited)."""
 
 _LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 
@@ -181,10 +188,10 @@ def build_sarif(report: Report, options: FormatOptions) -> dict[str, Any]:
         "automationDetails": {"id": f"surfacecheck/{report.baseline_name}/"},
         "invocations": [
             {
-                "executionSuccessful": not errors,
+                "executionSuccessful": bool(report.hosts) and not errors,
                 "toolExecutionNotifications": [
                     _notification(r, rule_index[r.check], report, options) for r in errors
-                ],
+                ] + ([] if report.hosts else [NO_HOST_NOTIFICATION]),
             }
         ],
         "results": [_result(r, rule_index[r.check], report, options) for r in failures],

@@ -52,3 +52,22 @@ def test_exit_zero_overrides_incomplete_evidence(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": str(tmp_path)}
     completed = run_cli("-q", "audit", str(baseline), "--local", "--exit-zero", env=env)
     assert completed.returncode == 0, completed.stderr
+
+
+NO_HOST_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<nmaprun scanner="nmap" args="nmap -sT -p 1-100 127.0.0.9" start="1763716800" version="7.93" xmloutputversion="1.05">
+<scaninfo type="connect" protocol="tcp" numservices="100" services="1-100"/>
+<runstats><finished time="1763716801" elapsed="1.00" exit="success"/><hosts up="0" down="1" total="1"/></runstats>
+</nmaprun>
+"""
+
+
+def test_a_scan_that_found_no_host_audits_nothing_and_exits_3(tmp_path: Path) -> None:
+    """An imported scan whose target was down: nothing audited is not compliance (exit 3, not 0)."""
+    scan = tmp_path / "scan.xml"
+    scan.write_text(NO_HOST_XML, encoding="utf-8")
+    junit = tmp_path / "out.xml"
+    completed = run_cli("audit", "builtin:default", "--nmap-xml", str(scan), "--junit", str(junit))
+    assert completed.returncode == 3, completed.stdout + completed.stderr
+    assert "no host was audited" in completed.stdout
+    assert "<error" in junit.read_text(encoding="utf-8")

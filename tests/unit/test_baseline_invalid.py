@@ -26,6 +26,10 @@ CASES = [
     ("port-range-too-high", "version: 1\nports:\n  allow:\n    - {port: 1000-70000}\n", 4,
      "port 70000 is out of range"),
     ("port-word", "version: 1\nports:\n  allow:\n    - {port: ssh}\n", 4, "'ssh' must be a port number"),
+    ("port-float", "version: 1\nports:\n  allow:\n    - {port: 22.0}\n", 4, "22.0 must be a port number"),
+    ("waiver-port-float", "version: 1\nwaivers:\n  - {check: port-unexpected, reason: r, expires: 2026-01-01,\n"
+     "     match: {port: 8080.0}}\n", 4, "8080.0 must be a port number"),
+    ("scan-timing-float", "version: 1\nscan:\n  timing: 4.0\n", 3, "scan.timing: expected integer, got number"),
     ("port-missing", "version: 1\nports:\n  allow:\n    - {protocol: tcp}\n", 4, "'port' is a required property"),
     ("bad-protocol", "version: 1\nports:\n  allow:\n    - {port: 22, protocol: tcpp}\n", 4,
      "'tcpp' is not one of tcp, udp (did you mean 'tcp'?)"),
@@ -49,6 +53,10 @@ CASES = [
      "expected boolean, got string 'maybe'"),
     ("socket-allow-forbid", "version: 1\nsocket_units:\n  allow: [telnet.socket]\n  forbid: [telnet.socket]\n", 4,
      "socket unit 'telnet.socket' is both allowed"),
+    ("socket-allow-forbid-short-name", "version: 1\nsocket_units:\n  allow: [telnet]\n  forbid: [telnet.socket]\n",
+     4, "socket unit 'telnet.socket' is both allowed"),
+    ("socket-duplicate-short-name", "version: 1\nsocket_units:\n  allow: [ssh.socket, ssh]\n", 3,
+     "duplicate socket_units.allow entry 'ssh.socket'"),
     ("xinetd-dup-allow", "version: 1\nxinetd:\n  allow: [echo, echo]\n", 3, "duplicate xinetd.allow entry 'echo'"),
     ("xinetd-limit-negative", "version: 1\nxinetd:\n  limits:\n    instances: {max: -1}\n", 4, "-1 is less than"),
     ("xinetd-limit-unknown", "version: 1\nxinetd:\n  limits:\n    instance: {max: 5}\n", 4,
@@ -120,20 +128,12 @@ def test_all_problems_of_a_file_are_reported_sorted(tmp_path: Path) -> None:
         (2, "unknown key 'portz'"), (3, "unknown key 'servicez'")]
 
 
-@pytest.mark.parametrize("case", ["missing", "directory", "unreadable"])
+@pytest.mark.parametrize("case", ["missing", "directory"])
 def test_unusable_files_are_reported_as_such(tmp_path: Path, case: str) -> None:
     path = tmp_path / "b.yaml"
     if case == "directory":
         path.mkdir()
         expected = "is a directory, not a baseline file"
-    elif case == "unreadable":
-        path.write_text("version: 1\n")
-        path.chmod(0)
-        expected = "permission denied"
-        import os
-
-        if os.geteuid() == 0:  # root reads anything: test the same path through an unreadable parent instead
-            pytest.skip("root can read a mode-000 file; covered by the runuser test below")
     else:
         expected = "no such file"
     (problem,) = validate_paths([str(path)])

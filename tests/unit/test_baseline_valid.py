@@ -247,3 +247,40 @@ def test_every_policy_and_example_baseline_validates(path: Path) -> None:
 
 def test_default_policy_exists() -> None:
     assert (REPO_ROOT / "policies" / "default.yaml").is_file()
+
+
+def test_every_systemd_unit_type_keeps_its_suffix(tmp_path: Path) -> None:
+    """systemctl appends `.service` only to a name without a unit-type suffix (systemd.unit(5))."""
+    names = ["home.automount", "swapfile.swap", "user.slice", "session-1.scope", "dev-sda.device", "tmp.mount",
+             "backup.timer", "ssh", "my.app"]
+    path = tmp_path / "b.yaml"
+    path.write_text("version: 1\nservices:\n" + "".join(f"  - {{unit: {n}, enabled: false}}\n" for n in names))
+    assert [s.unit for s in load_baseline(str(path)).services] == [
+        "home.automount", "swapfile.swap", "user.slice", "session-1.scope", "dev-sda.device", "tmp.mount",
+        "backup.timer", "ssh.service", "my.app.service"]
+
+
+def test_extends_socket_unit_short_name_overrides_the_parents_full_name(tmp_path: Path) -> None:
+    """`telnet` means `telnet.socket`: a child allowing `telnet` replaces the parent's forbid."""
+    (tmp_path / "parent.yaml").write_text("version: 1\nsocket_units:\n  forbid: [telnet.socket, rsh]\n")
+    (tmp_path / "child.yaml").write_text("version: 1\nextends: [./parent.yaml]\nsocket_units:\n  allow: [telnet]\n")
+    baseline = load_baseline(str(tmp_path / "child.yaml"))
+    assert [a.unit for a in baseline.socket_units.allow] == ["telnet.socket"]
+    assert [f.name for f in baseline.socket_units.forbid] == ["rsh.socket"]
+
+
+def test_extends_merges_xinetd_limits_key_by_key(tmp_path: Path) -> None:
+    """A child setting one limit must not silently drop the limits its parent requires."""
+    (tmp_path / "parent.yaml").write_text(
+        "version: 1\nxinetd:\n  limits:\n    instances: {max: 50}\n    only_from: required\n"
+        "    cps: {max_rate: 25}\n    severity: high\n    controls: [CIS 2.1]\n")
+    (tmp_path / "child.yaml").write_text(
+        "version: 1\nextends: [./parent.yaml]\nxinetd:\n  limits:\n    max_load: {max: 4.0}\n"
+        "    cps: {max_rate: 10}\n")
+    limits = load_baseline(str(tmp_path / "child.yaml")).xinetd.limits
+    assert limits is not None
+    assert (limits.instances_max, limits.cps_max_rate, limits.max_load_max, limits.only_from_required) == (
+        50, 10, 4.0, True)
+    assert limits.locations["instances"].file.endswith("parent.yaml")
+    assert limits.locations["cps"].file.endswith("child.yaml") and limits.locations["cps"].line == 6
+    assert limits.meta is not None and limits.meta.severity is Severity.HIGH and limits.meta.controls == ("CIS 2.1",)

@@ -156,3 +156,37 @@ def test_collector_error_is_error_when_needed_and_skip_when_not() -> None:
     assert "unavailable: no systemd)" in runtime.message and ".." not in runtime.message
     assert runtime.location is None and runtime.severity is Severity.HIGH
     assert outcomes(run(baseline(ports=FORBID), snapshot()), CheckId.COLLECTOR_ERROR) == set()
+
+
+def test_no_host_at_all_is_incomplete_never_compliant() -> None:
+    """An `--nmap-xml` listing no host (or a range where nothing answered) audits nothing."""
+    report = evaluate(baseline(ports=FORBID), [])
+    assert report.hosts == () and report.results == ()
+    assert exit_code_for(report) is ExitCode.INCOMPLETE
+    assert exit_code_for(report, exit_zero=True) is ExitCode.COMPLIANT
+    assert "no host was audited" in render_summary(report)
+
+
+def test_a_host_where_no_collector_ran_is_an_error_not_a_clean_skip() -> None:
+    """A snapshot with an empty `collectors` list: every rule would be `skip` and exit 0."""
+    report = run(baseline(ports=FORBID), snapshot(collectors=()))
+    assert outcomes(report, CheckId.COLLECTOR_ERROR) == {("collector-error", "collector:*", "error")}
+    assert exit_code_for(report) is ExitCode.INCOMPLETE
+    # Without any rule nothing is missing.
+    assert outcomes(run(baseline(), snapshot(collectors=())), CheckId.COLLECTOR_ERROR) == {
+        ("collector-error", "collector:*", "skip")}
+
+
+def test_two_snapshots_of_one_host_come_out_in_the_same_order_whatever_the_input_order() -> None:
+    """Same inputs, same bytes: `--snapshot a.json --snapshot b.json` of one host, in either order."""
+    from checker.formatters import FormatOptions, OutputFormat, get_formatter
+
+    snaps = [snapshot(hostname="web-1", collected_at="2026-11-21T09:00:00Z", listeners=[listener(23)]),
+             snapshot(hostname="web-1", collected_at="2026-11-21T09:00:00Z", listeners=[listener(80)]),
+             snapshot(hostname="web-1", collected_at="2026-11-20T09:00:00Z")]
+    orders = [snaps, snaps[::-1], [snaps[1], snaps[2], snaps[0]]]
+    rendered = {tuple(get_formatter(fmt).format(run(baseline(ports=FORBID), *order), FormatOptions())
+                      for fmt in OutputFormat) for order in orders}
+    assert len(rendered) == 1
+    assert [h.snapshot.host.collected_at for h in run(baseline(ports=FORBID), *snaps).hosts] == [
+        "2026-11-20T09:00:00Z", "2026-11-21T09:00:00Z", "2026-11-21T09:00:00Z"]

@@ -341,3 +341,75 @@ def test_severity_comes_from_rule_then_defaults_then_check() -> None:
     report = run(base, snapshot(listeners=[listener(23), listener(21)]))
     assert only(report, CheckId.PORT_FORBIDDEN, "tcp/0.0.0.0:23").severity is Severity.CRITICAL
     assert only(report, CheckId.PORT_FORBIDDEN, "tcp/0.0.0.0:21").severity is Severity.LOW
+
+
+def test_a_range_the_scan_covered_only_in_part_is_never_a_pass() -> None:
+    """`tcp:1-1024` says nothing about 1025-2000: "not open from outside" needs every port scanned."""
+    base = baseline(ports=ports(allow_=(allow((1000, 2000), exposure=Exposure.INTERNAL),
+                                        allow((900, 1100), exposure=Exposure.PUBLIC, required=True, line=11)),
+                                forbid_=(forbid((1000, 1030)),)))
+    outside_only = runs(dict.fromkeys((Collector.SOCKETS,), CollectorStatus.NOT_RUN), nmap=CollectorStatus.OK)
+    snap = snapshot(collectors=outside_only, network_view=network(scanned=("tcp:1-1024",)))
+    assert outcomes(run(base, snap), CheckId.PORT_EXPOSED, CheckId.PORT_UNREACHABLE, CheckId.PORT_FORBIDDEN) == {
+        ("port-exposed", "tcp/192.0.2.7:1000-2000", "skip"),
+        ("port-unreachable", "tcp/192.0.2.7:900-1100", "skip"),
+        ("port-forbidden", "tcp/*:1000-1030", "skip"),
+    }
+    # Gaps inside a range count too; adjacent and overlapping specs join up.
+    gappy = snapshot(collectors=outside_only, network_view=network(scanned=("tcp:1-10,20-30",)))
+    assert only(run(baseline(ports=ports(forbid_=(forbid((5, 25)),))), gappy),
+                CheckId.PORT_FORBIDDEN).status is Status.SKIP
+    joined = snapshot(collectors=outside_only, network_view=network(scanned=("tcp:1-10,11-19", "tcp:15-65535")))
+    assert only(run(baseline(ports=ports(forbid_=(forbid((5, 25)),))), joined),
+                CheckId.PORT_FORBIDDEN).status is Status.PASS
+
+
+def test_ports_at_both_ends_of_the_range() -> None:
+    base = baseline(ports=ports(default=DefaultPolicy.DENY, allow_=(allow((1, 65535), bind=("0.0.0.0",)),),
+                                forbid_=(forbid(1, protocol=UDP), forbid(65535, protocol=UDP, line=21))))
+    snap = snapshot(listeners=[listener(1), listener(65535), listener(1, "::", dual_stack=True),
+                               listener(65535, protocol=UDP)])
+    assert outcomes(run(base, snap), CheckId.PORT_BIND, CheckId.PORT_FORBIDDEN) == {
+        ("port-bind", "tcp/0.0.0.0:1", "pass"),
+        ("port-bind", "tcp/0.0.0.0:65535", "pass"),
+        ("port-bind", "tcp/[::]:1", "fail"),  # dual-stack: IPv6 wildcard too, not only 0.0.0.0
+        ("port-forbidden", "udp/*:1", "pass"),
+        ("port-forbidden", "udp/0.0.0.0:65535", "fail"),
+    }
+
+
+def test_open_filtered_from_outside_is_never_not_open() -> None:
+    """nmap's `open|filtered` (a UDP port that did not answer) may be open: no pass "not open from outside"."""
+    snmp = ScannedPort(UDP, 161, "open|filtered", reason="no-response")
+    base = baseline(ports=ports(allow_=(allow(161, UDP, exposure=Exposure.INTERNAL),), forbid_=(forbid(161, UDP),)))
+    outside_only = runs({Collector.SOCKETS: CollectorStatus.NOT_RUN}, nmap=CollectorStatus.OK)
+    view = network(snmp, scanned=("tcp:1-65535", "udp:1-1024"))
+    report = run(base, snapshot(collectors=outside_only, network_view=view))
+    assert outcomes(report, CheckId.PORT_EXPOSED, CheckId.PORT_FORBIDDEN) == {
+        ("port-exposed", "udp/192.0.2.7:161", "error"),
+        ("port-forbidden", "udp/192.0.2.7:161", "error"),
+    }
+    assert "open|filtered" in only(report, CheckId.PORT_EXPOSED).message
+    # A closed answer is evidence: then it passes.
+    closed = network(ScannedPort(UDP, 161, "closed"), scanned=("tcp:1-65535", "udp:1-1024"))
+    assert outcomes(run(base, snapshot(collectors=outside_only, network_view=closed)),
+                    CheckId.PORT_EXPOSED, CheckId.PORT_FORBIDDEN) == {
+        ("port-exposed", "udp/192.0.2.7:161", "pass"),
+        ("port-forbidden", "udp/*:161", "pass"),
+    }
+
+
+def test_a_scan_that_scanned_no_port_shows_nothing_closed() -> None:
+    """A ping sweep (`nmap -sn`) has no `<scaninfo>`: "not open from outside" would rest on nothing."""
+    base = baseline(ports=ports(allow_=(allow(5432, exposure=Exposure.INTERNAL),), forbid_=(forbid(23),)))
+    outside_only = runs({Collector.SOCKETS: CollectorStatus.NOT_RUN}, nmap=CollectorStatus.OK)
+    ping_sweep = network(scanned=())
+    assert outcomes(run(base, snapshot(collectors=outside_only, network_view=ping_sweep)),
+                    CheckId.PORT_EXPOSED, CheckId.PORT_FORBIDDEN) == {
+        ("port-exposed", "tcp/192.0.2.7:5432", "skip"),
+        ("port-forbidden", "tcp/*:23", "skip"),
+    }
+    # A port the scan did report is known, whatever the scaninfo says.
+    seen = network(ScannedPort(TCP, 5432, "closed"), scanned=())
+    assert only(run(base, snapshot(collectors=outside_only, network_view=seen)),
+                CheckId.PORT_EXPOSED).status is Status.PASS

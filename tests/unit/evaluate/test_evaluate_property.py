@@ -87,12 +87,14 @@ def snapshots(draw: st.DrawFn) -> Snapshot:
     units = tuple(Unit(f"{draw(NAMES)}.service", enablement=draw(st.sampled_from(["enabled", "disabled", None])),
                        active=draw(st.sampled_from(["active", "inactive", None])))
                   for _ in range(draw(st.integers(0, 3))))
-    socket_units = tuple(SocketUnit(f"{draw(NAMES)}.socket", enablement=draw(st.sampled_from(["enabled", "disabled"])),
-                                    active=draw(st.sampled_from(["active", "inactive"])),
+    socket_units = tuple(SocketUnit(f"{draw(NAMES)}.socket",
+                                    enablement=draw(st.sampled_from(["enabled", "disabled", None])),
+                                    active=draw(st.sampled_from(["active", "inactive", None])),
                                     listens=(SocketListen("stream", str(draw(PORTS))),))
                          for _ in range(draw(st.integers(0, 2))))
     xinetd = tuple(XinetdService(draw(NAMES), draw(NAMES), draw(st.booleans()), Location("/etc/xinetd.d/x", 1),
-                                 attributes={"instances": XinetdValue((draw(st.sampled_from(["5", "UNLIMITED"])),),
+                                 attributes={"instances": XinetdValue((draw(st.sampled_from(["5", "UNLIMITED", "nan",
+                                                                                             "-1"])),),
                                                                       Location("/etc/xinetd.d/x", 2))}
                                  if draw(st.booleans()) else {})
                    for _ in range(draw(st.integers(0, 2))))
@@ -168,6 +170,13 @@ def test_never_pass_on_missing_evidence(base: object, snap: Snapshot) -> None:
             assert result.check not in (CheckId.COLLECTOR_ERROR, CheckId.WAIVER_EXPIRED, CheckId.WAIVER_UNUSED)
             collector = needed_collector(result)
             assert collector not in missing, (result.check, result.resource, result.message)
+            if result.check is CheckId.SOCKET_UNIT_FORBIDDEN and result.evidence.get("present", True):
+                # "not enabled" needs a known unit-file state, "not active" a known (or impossible) one
+                assert result.evidence["enablement"] is not None, result.message
+                assert result.evidence["active"] is not None or snap.collector(Collector.UNIT_RUNTIME).status in (
+                    CollectorStatus.OK, CollectorStatus.UNAVAILABLE), result.message
+            if result.check is CheckId.XINETD_LIMIT and result.status is Status.PASS:
+                assert result.evidence["value"] not in ("nan", "-1"), result.message
     needed = set().union(*(family.needed_collectors(base) for family in FAMILIES))  # type: ignore[arg-type]
     if missing & needed:
         assert exit_code_for(report) is not ExitCode.COMPLIANT

@@ -112,3 +112,11 @@ def test_runtime_without_unit_files_cannot_tell_absent_from_inactive() -> None:
                                     rule("telnet.service", running=False, absent_ok=True))), snap)
     assert outcomes(report, CheckId.SERVICE_STATE) == {("service-state", "unit:finger.service", "error"),
                                                       ("service-state", "unit:telnet.service", "pass")}
+
+
+@pytest.mark.parametrize(("wanted", "expected"), [(False, Status.PASS), (True, Status.FAIL)])
+def test_not_found_but_still_loaded_unit_is_not_enabled(wanted: bool, expected: Status) -> None:
+    """Its file was removed while it runs: `systemctl is-enabled` exits non-zero (not-found)."""
+    report = run(baseline(services=(rule("x.service", enabled=wanted),)),
+                 snapshot(units=[Unit("x.service", enablement="not-found", active="active", sub="running")]))
+    assert only(report, CheckId.SERVICE_ENABLED).status is expected

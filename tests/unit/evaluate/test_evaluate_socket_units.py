@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from evaluate_support import baseline, loc, meta, only, outcomes, run, runs, snapshot
 
+from checker.errors import ExitCode
+from checker.evaluate import exit_code_for
 from checker.evaluate.socket_units import normalise_listen
 from checker.models import (
     CheckId,
@@ -95,3 +97,33 @@ def test_missing_socket_unit_evidence(status: CollectorStatus, expected: Status)
     report = run(base, snapshot(socket_units=UNITS, collectors=runs({Collector.SOCKET_UNITS: status})))
     assert {r.status for r in report.results if r.check is not CheckId.COLLECTOR_ERROR} == {expected}
     assert len([r for r in report.results if r.check is not CheckId.COLLECTOR_ERROR]) == 3
+
+
+def test_unknown_enablement_is_an_error_never_a_pass() -> None:
+    """The unit-files collector failed: enablement None must not read as "not enabled"."""
+    base = baseline(socket_units=policy(default=DefaultPolicy.DENY, forbid=(UnitForbid("telnet.socket", meta(43)),),
+                                        allow=(SocketUnitAllow("ssh.socket", meta(41)),)))
+    unknown = [SocketUnit("telnet.socket", enablement=None, active=None), SocketUnit("rsh.socket"),
+               SocketUnit("ssh.socket")]
+    broken = runs({Collector.UNIT_FILES: CollectorStatus.FAILED, Collector.UNIT_RUNTIME: CollectorStatus.FAILED})
+    report = run(base, snapshot(socket_units=unknown, collectors=broken))
+    assert outcomes(report, CheckId.SOCKET_UNIT_FORBIDDEN, CheckId.SOCKET_UNIT_UNEXPECTED) == {
+        ("socket-unit-forbidden", "unit:telnet.socket", "error"),
+        ("socket-unit-unexpected", "unit:telnet.socket", "error"),
+        ("socket-unit-unexpected", "unit:rsh.socket", "error"),
+        ("socket-unit-unexpected", "unit:ssh.socket", "pass"),  # allowed whatever its state
+    }
+    assert "unit-files collector failed" in only(report, CheckId.SOCKET_UNIT_FORBIDDEN).message
+    assert exit_code_for(report) is ExitCode.INCOMPLETE
+
+
+@pytest.mark.parametrize(("runtime", "expected"), [
+    (CollectorStatus.FAILED, "error"),       # systemd runs but its state is unknown: could be listening
+    (CollectorStatus.OK, "pass"),            # not listed by a working runtime: not loaded
+    (CollectorStatus.UNAVAILABLE, "pass"),   # no running systemd (or --root): nothing can be active
+])
+def test_disabled_unit_with_unknown_activity(runtime: CollectorStatus, expected: str) -> None:
+    base = baseline(socket_units=policy(forbid=(UnitForbid("telnet.socket", meta(43)),)))
+    units = [SocketUnit("telnet.socket", enablement="disabled", active=None)]
+    report = run(base, snapshot(socket_units=units, collectors=runs({Collector.UNIT_RUNTIME: runtime})))
+    assert only(report, CheckId.SOCKET_UNIT_FORBIDDEN).status.value == expected

@@ -168,3 +168,25 @@ def test_errors_are_never_waived() -> None:
         ("waiver-unused", "waiver:baseline.yaml:91", "fail"),
     }
     assert exit_code_for(report, fail_on=Severity.MEDIUM) is ExitCode.INCOMPLETE
+
+
+def test_port_and_protocol_match_rule_level_port_results() -> None:
+    """DESIGN.md's `match: {port, protocol}` must cover port-required-missing / port-unreachable too,
+    whose resource is the rule (`tcp/*:443`), not a listener with a `port` in its evidence."""
+    required = PortsPolicy(allow=(PortAllow(PortRange(443, 443), Protocol.TCP, meta(10), required=True),
+                                  PortAllow(PortRange(8000, 8100), Protocol.TCP, meta(11), required=True),
+                                  PortAllow(PortRange(53, 53), Protocol.UDP, meta(12), required=True)))
+    base = baseline(ports=required, waivers=(
+        waiver(CheckId.PORT_REQUIRED_MISSING, port=443, protocol="tcp"),
+        waiver(CheckId.PORT_REQUIRED_MISSING, line=91, port="7000-9000"),
+        waiver(CheckId.PORT_REQUIRED_MISSING, line=92, port=53, protocol="tcp"),  # wrong protocol
+        waiver(CheckId.PORT_REQUIRED_MISSING, line=93, port=8050),  # only part of the rule's range
+    ))
+    report = run(base, snapshot())
+    assert outcomes(report, CheckId.PORT_REQUIRED_MISSING) == {
+        ("port-required-missing", "tcp/*:443", "waived"),
+        ("port-required-missing", "tcp/*:8000-8100", "waived"),
+        ("port-required-missing", "udp/*:53", "fail"),
+    }
+    assert {r.resource for r in report.results if r.check is CheckId.WAIVER_UNUSED} == {
+        "waiver:baseline.yaml:92", "waiver:baseline.yaml:93"}

@@ -134,3 +134,30 @@ def test_missing_xinetd_evidence(status: CollectorStatus, expected: Status) -> N
     assert {r.status for r in rule_results} == {expected}
     assert {r.check for r in rule_results} == {CheckId.XINETD_SERVICE_UNEXPECTED, CheckId.XINETD_SERVICE_FORBIDDEN,
                                                CheckId.XINETD_LIMIT, CheckId.XINETD_ACCESS, CheckId.XINETD_LOGGING}
+
+
+@pytest.mark.parametrize(("attribute", "raw"), [
+    ("instances", "nan"), ("instances", "-1"), ("instances", "1e1"), ("per_source", "NaN"), ("per_source", "-5"),
+    ("cps", "nan"), ("cps", "-3"), ("max_load", "nan"), ("max_load", "-1.0"),
+])
+def test_values_float_accepts_but_xinetd_does_not_never_pass(attribute: str, raw: str) -> None:
+    """`float("nan")` compares below every maximum: it must not read as "within the limit"."""
+    limits = XinetdLimits(instances_max=50, cps_max_rate=25, per_source_max=10, max_load_max=4.0, meta=meta(60))
+    service = XinetdService("echo", "echo", True, Location("/etc/xinetd.d/echo", 1),
+                            attributes={attribute: XinetdValue((raw, "30"), Location("/etc/xinetd.d/echo", 4))})
+    report = run(baseline(xinetd=XinetdPolicy(limits=limits)), snapshot(xinetd=[service]))
+    result = only(report, CheckId.XINETD_LIMIT, f"xinetd:echo/{attribute}")
+    assert result.status is Status.FAIL, result.message
+    assert "not a number" in result.message
+
+
+def test_max_load_as_the_collector_writes_it() -> None:
+    limits = XinetdLimits(max_load_max=4.0, meta=meta(60))
+    values = {"a": "3.5", "b": "1e+20", "c": "inf"}
+    services = [XinetdService(name, name, True, Location("/etc/xinetd.d/x", 1),
+                              attributes={"max_load": XinetdValue((raw,), Location("/etc/xinetd.d/x", 2))})
+                for name, raw in values.items()]
+    report = run(baseline(xinetd=XinetdPolicy(limits=limits)), snapshot(xinetd=services))
+    assert outcomes(report) == {("xinetd-limit", "xinetd:a/max_load", "pass"),
+                                ("xinetd-limit", "xinetd:b/max_load", "fail"),
+                                ("xinetd-limit", "xinetd:c/max_load", "fail")}

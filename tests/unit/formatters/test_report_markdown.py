@@ -118,3 +118,10 @@ def test_verdict_follows_fail_on_and_errors(report: Report) -> None:
         replace(h, results=tuple(r for r in h.results if r.status in (Status.PASS, Status.FAIL)
                                  and r.severity in (Severity.LOW, Severity.MEDIUM))) for h in report.hosts))
     assert "Verdict: **PASS** (8 failure(s) below high)" in render(only_low)
+
+
+def test_verdict_without_any_host_is_incomplete(report: Report) -> None:
+    """Same rule as the exit code: nothing audited is not a pass."""
+    text = render(replace(report, hosts=()))
+    assert "Verdict: **INCOMPLETE**: no host was audited" in text
+    assert "**PASS**" not in text

@@ -112,3 +112,7 @@ def test_automation_details_and_empty_report(report: Report, tmp_path: Path) -> 
     empty = render(replace(report, hosts=()))
     log = validate_sarif(empty, tmp_path)
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
+    # Nothing audited is not a successful run (the exit code is 3).
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert ["No host was audited" in n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [True]
