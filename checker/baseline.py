@@ -709,6 +709,18 @@ def _load_chain(path: str, real: str, chain: tuple[tuple[str, str], ...], origin
     return ordered
 
 
+def _first_occurrences(files: list[FileRules]) -> list[FileRules]:
+    """Each file once, where it is first merged. In a diamond (A extends B and C, both extend
+    D), D must not be applied again after B: that would undo B's overrides of D."""
+    seen: set[str] = set()
+    unique = []
+    for rules in files:
+        if rules.doc.real_path not in seen:
+            seen.add(rules.doc.real_path)
+            unique.append(rules)
+    return unique
+
+
 def _port_key(ports: PortRange, protocol: Protocol) -> tuple[int, int, str]:
     return (ports.low, ports.high, protocol.value)
 
@@ -943,7 +955,7 @@ def load_baseline(path: str | None = None) -> Baseline:
         real = str(resources.policy_file(policy))
     else:
         real = display
-    files = _load_chain(display, os.path.abspath(real), (), None)
+    files = _first_occurrences(_load_chain(display, os.path.abspath(real), (), None))
     return merge(files, display)
 
 

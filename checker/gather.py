@@ -25,6 +25,7 @@ This module does not parse nmap XML nor build nmap arguments (see checker.collec
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import replace
@@ -126,10 +127,13 @@ def import_nmap_xml(path: str) -> list[HostScan]:
         raise InputError(f"{path}: nmap reported an error: {run.error}")
     if not run.complete:
         raise InputError(f"{path}: no <runstats><finished>: the scan did not finish")
+    imported_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     scans: list[HostScan] = []
     for host in run.hosts:
         view = host.view
-        started = view.started_at or run.started_at or "1970-01-01T00:00:00Z"
+        # A scan file without times (old nmap versions) is dated when it is imported: a 1970
+        # date would keep every waiver for the host unexpired forever.
+        started = view.started_at or run.started_at or imported_at
         if host.timed_out:
             status = CollectorRun(Collector.NMAP, CollectorStatus.FAILED,
                                   f"{path}: nmap gave up on {view.address} (host timeout): ports unknown")

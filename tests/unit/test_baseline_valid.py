@@ -284,3 +284,15 @@ def test_extends_merges_xinetd_limits_key_by_key(tmp_path: Path) -> None:
     assert limits.locations["instances"].file.endswith("parent.yaml")
     assert limits.locations["cps"].file.endswith("child.yaml") and limits.locations["cps"].line == 6
     assert limits.meta is not None and limits.meta.severity is Severity.HIGH and limits.meta.controls == ("CIS 2.1",)
+
+
+def test_diamond_extends_applies_the_shared_parent_once(tmp_path: Path) -> None:
+    """A extends B and C, both extend D: B's override of D must survive C's inclusion of D."""
+    (tmp_path / "d.yaml").write_text("version: 1\nports:\n  forbid: [{port: 21, protocol: tcp}]\n")
+    (tmp_path / "b.yaml").write_text("version: 1\nextends: [./d.yaml]\nports:\n  allow: [{port: 21, process: vsftpd}]\n")
+    (tmp_path / "c.yaml").write_text("version: 1\nextends: [./d.yaml]\n")
+    (tmp_path / "a.yaml").write_text("version: 1\nextends: [./b.yaml, ./c.yaml]\n")
+    baseline = load_baseline(str(tmp_path / "a.yaml"))
+    assert [(str(a.ports), a.process) for a in baseline.ports.allow] == [("21", "vsftpd")]
+    assert baseline.ports.forbid == ()
+    assert len(baseline.sources) == 4
