@@ -32,7 +32,8 @@ lint:
 pytest:
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
-bench: deps
+bench: system-deps
+	$(PIP) install -q --disable-pip-version-check -e '.[test,bench]'
 	$(PYTHON) benchmarks/run.py
 
 clean:

@@ -8,7 +8,10 @@ Three families live here:
 * the **results** (what the evaluator decided), built by `checker.evaluate` and
   rendered by `checker.formatters` (schemas/results.schema.json).
 
-Everything is immutable; derive new values with `dataclasses.replace`. Converting to and
+Everything is immutable; derive new values with `dataclasses.replace`. Every class has
+`slots=True`: an audit of 1,000 hosts holds ~300,000 `Result`s, and dropping the per-instance
+`__dict__` keeps that evaluation under the 300 MB of DESIGN.md section 9 (benchmarks/RESULTS.md,
+benchmark 4: 294 -> 270 MiB). Converting to and
 from JSON-compatible dicts is `checker.serialize`'s job.
 """
 
@@ -135,7 +138,7 @@ class Collector(enum.StrEnum):
 # --------------------------------------------------------------------------- baseline
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where something was written: a baseline rule, an xinetd attribute, a unit file line."""
 
@@ -150,7 +153,7 @@ class Location:
         return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleMeta:
     """What every baseline rule carries besides its matching fields."""
 
@@ -164,7 +167,7 @@ class RuleMeta:
     """Control references, e.g. `CIS 2.1.16`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortRange:
     low: int
     """First port, 1..65535."""
@@ -178,7 +181,7 @@ class PortRange:
         return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortAllow:
     """`ports.allow[]`: a listener that may exist (and how)."""
 
@@ -196,7 +199,7 @@ class PortAllow:
     """The port must be listening (port-required-missing otherwise)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortForbid:
     """`ports.forbid[]`: a port that must not listen / be open at all."""
 
@@ -206,7 +209,7 @@ class PortForbid:
     meta: RuleMeta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortsPolicy:
     default: DefaultPolicy = DefaultPolicy.ALLOW
     allow: tuple[PortAllow, ...] = ()
@@ -215,7 +218,7 @@ class PortsPolicy:
     """Where the `ports:` section starts (for `default: deny` results)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceRule:
     """`services[]`: desired state of one systemd (or SysV) unit."""
 
@@ -227,7 +230,7 @@ class ServiceRule:
     """A unit that does not exist satisfies running: false / enabled: false."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocketUnitAllow:
     unit: str
     meta: RuleMeta
@@ -235,7 +238,7 @@ class SocketUnitAllow:
     """Expected Listen* values (e.g. `22`, `0.0.0.0:80`, `/run/x.sock`); None = not checked."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitForbid:
     """A forbidden unit name (socket unit or xinetd service)."""
 
@@ -243,7 +246,7 @@ class UnitForbid:
     meta: RuleMeta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocketUnitsPolicy:
     default: DefaultPolicy = DefaultPolicy.ALLOW
     allow: tuple[SocketUnitAllow, ...] = ()
@@ -251,14 +254,14 @@ class SocketUnitsPolicy:
     location: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XinetdAllow:
     name: str
     """Service name or id."""
     meta: RuleMeta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XinetdLimits:
     """`xinetd.limits`: applied to every enabled service after defaults merging."""
 
@@ -279,7 +282,7 @@ class XinetdLimits:
     """Where `limits:` is; severity/controls set on it apply to all limits."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XinetdPolicy:
     default: DefaultPolicy = DefaultPolicy.ALLOW
     allow: tuple[XinetdAllow, ...] = ()
@@ -288,7 +291,7 @@ class XinetdPolicy:
     location: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConnectionLimit:
     state: str
     """Connection state as `ss` spells it: ESTABLISHED, SYN-RECV, TIME-WAIT, ..."""
@@ -296,7 +299,7 @@ class ConnectionLimit:
     meta: RuleMeta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanSettings:
     """`scan:`: the outside view's options. Turned into nmap arguments by one function only."""
 
@@ -311,7 +314,7 @@ class ScanSettings:
     """Seconds before nmap gives up on one host."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Waiver:
     check: CheckId
     match: Mapping[str, Any]
@@ -323,7 +326,7 @@ class Waiver:
     """Empty = every host."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BaselineSource:
     """One file the baseline was resolved from (itself or via `extends`)."""
 
@@ -331,7 +334,7 @@ class BaselineSource:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Baseline:
     """A resolved baseline: `extends` already merged, every rule located."""
 
@@ -361,7 +364,7 @@ class Baseline:
 # --------------------------------------------------------------------------- snapshot
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CollectorRun:
     """What one collector did: the snapshot's record of which evidence exists."""
 
@@ -371,7 +374,7 @@ class CollectorRun:
     """Why it failed / was unavailable, one line (e.g. `systemctl: exit 1: Failed to connect to bus`)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostInfo:
     hostname: str
     collected_at: str
@@ -391,7 +394,7 @@ class HostInfo:
     """UTC ISO 8601 time collection ended."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listener:
     """A listening TCP socket or an unconnected UDP socket."""
 
@@ -416,7 +419,7 @@ class Listener:
         return f"{self.protocol}/{host}:{self.port}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A systemd unit (or SysV service) and its states."""
 
@@ -434,7 +437,7 @@ class Unit:
     """Unit file path when known."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocketListen:
     """One Listen* line of a socket unit, after drop-ins."""
 
@@ -450,7 +453,7 @@ class SocketListen:
     location: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocketUnit:
     name: str
     path: str | None = None
@@ -466,7 +469,7 @@ class SocketUnit:
     dropins: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XinetdValue:
     """The effective value of one xinetd attribute and where it came from."""
 
@@ -475,7 +478,7 @@ class XinetdValue:
     """File and line that set it; `<xinetd built-in>:0` for built-in defaults."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XinetdService:
     """One xinetd service entry, after `defaults` merging."""
 
@@ -504,7 +507,7 @@ class XinetdService:
         return value.values[0].lower() if value and value.values else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScannedPort:
     protocol: Protocol
     port: int
@@ -517,7 +520,7 @@ class ScannedPort:
     extrainfo: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkView:
     """The outside view of one host: what nmap saw."""
 
@@ -540,7 +543,7 @@ class NetworkView:
     """`scan` or the path of an imported nmap XML."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything collected about one host. Serialised as schemas/snapshot.schema.json."""
 
@@ -567,7 +570,7 @@ class Snapshot:
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WaiverApplied:
     """The waiver that covered (or, expired, failed to cover) a result."""
 
@@ -577,7 +580,7 @@ class WaiverApplied:
     expired: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One decision about one resource on one host."""
 
@@ -604,7 +607,7 @@ class Result:
         return (self.host, self.check.value, self.resource, self.status.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostReport:
     name: str
     """Host name used in reports (hostname, or the scanned address)."""
@@ -612,7 +615,7 @@ class HostReport:
     results: tuple[Result, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """The whole outcome of one audit: what every formatter renders."""
 
