@@ -119,9 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml"})
+
+
+def _reject_swallowed_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Python 3.11's argparse turns `--root=--` into `[]` (and `--target=--` into `[[]]`)
+    instead of the string `--`: refuse such values rather than run with them."""
+    for name, value in vars(args).items():
+        swallowed = value == [] and name not in _REPEATABLE
+        swallowed = swallowed or (isinstance(value, list) and any(isinstance(item, list) for item in value))
+        if swallowed:
+            parser.error(f"--{name.replace('_', '-')}: `--` is not a usable value")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _reject_swallowed_values(parser, args)
     # Imported here, not at module level: keeps --version and --help fast.
     from checker.errors import CheckerError, ExitCode
 

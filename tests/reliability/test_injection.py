@@ -254,10 +254,8 @@ def test_hostile_xinetd_conf(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> 
         assert_systemctl_argv_allowed(call, None)
 
 
-@pytest.mark.xfail(strict=True, reason="argparse (3.11) turns `--opt=--` into [] instead of '--' or an error: "
-                   "`--root=--` runs systemctl with `--root=[]`, `--xinetd-conf=--` and `--json=--` are silently "
-                   "dropped (checker/_cli.py; reported in issue 8)")
-@pytest.mark.parametrize("option", ["--root", "--xinetd-conf", "--json"])
+# argparse (3.11) turns `--opt=--` into [] instead of '--': checker._cli refuses such values.
+@pytest.mark.parametrize("option", ["--root", "--xinetd-conf", "--json", "--target"])
 def test_option_value_double_dash(tmp_path: Path, fakes: FakeBin, option: str) -> None:
     completed = run_audit("-q", "audit", _baseline(tmp_path, "b", ""), "--local", f"{option}=--", env=fakes.env())
     # Either refused, or "--" used literally as the path; never silently replaced by a default.
