@@ -64,11 +64,13 @@ def test_positive_control_the_fake_nmap_runs_with_the_built_argv(recorder: tuple
     assert argv[argv.index("--") + 1:argv.index("--END--")] == ["127.0.0.1"]
 
 
-@pytest.mark.parametrize("hostile", HOSTILE)
+# A NUL cannot reach argv at all (the kernel refuses it); the Baseline-object tests cover NUL.
+ARGV_HOSTILE = [h for h in HOSTILE if "\x00" not in h]
+
+
+@pytest.mark.parametrize("hostile", ARGV_HOSTILE)
 def test_hostile_targets_on_the_command_line(recorder: tuple[dict[str, str], Path], hostile: str) -> None:
     env, record = recorder
-    if "\x00" in hostile:
-        pytest.skip("a NUL cannot be passed in argv at all (the OS refuses it)")
     code, stderr = _cli(env, "collect", "--target", "127.0.0.3", f"--target={hostile}", "--tcp-ports", "22001")
     assert code == 2, stderr
     assert "target" in stderr and "Traceback" not in stderr
@@ -76,11 +78,9 @@ def test_hostile_targets_on_the_command_line(recorder: tuple[dict[str, str], Pat
 
 
 @pytest.mark.parametrize("flag", ["--tcp-ports", "--udp-ports"])
-@pytest.mark.parametrize("hostile", HOSTILE + ["1-100 --script=x", "top:10;id", "22,-oN"])
+@pytest.mark.parametrize("hostile", ARGV_HOSTILE + ["1-100 --script=x", "top:10;id", "22,-oN"])
 def test_hostile_port_flags(recorder: tuple[dict[str, str], Path], flag: str, hostile: str) -> None:
     env, record = recorder
-    if "\x00" in hostile:
-        pytest.skip("a NUL cannot be passed in argv at all")
     code, stderr = _cli(env, "collect", "--target", "127.0.0.2", f"{flag}={hostile}")
     assert code == 2, stderr
     assert flag in stderr and "Traceback" not in stderr
