@@ -6,8 +6,8 @@ Nothing here reads files; `checker.commands.diff` loads the inputs and writes th
 
 What counts as drift (and what deliberately does not):
 
-* listeners, grouped by (protocol, port): added, removed, and a changed process, user or
-  bind (the set of addresses). A pid change alone is a restart, not drift.
+* listeners, grouped by (protocol, port): added, removed, and a changed process, executable,
+  user or bind (the set of addresses). A pid change alone is a restart, not drift.
 * UDP client sockets in the ephemeral range (`checker.learn.is_ephemeral_client_port`) are
   compared per process, not per port, since their ports change at every restart.
 * units: appeared, disappeared, and changes of enablement or of state (active/sub).
@@ -28,10 +28,12 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from checker.errors import InputError
 from checker.learn import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
 from checker.models import (
     Listener,
@@ -128,11 +130,23 @@ _REMOVED_KINDS = frozenset({DriftKind.HOST_REMOVED, DriftKind.LISTENER_REMOVED, 
 # --------------------------------------------------------------------------- pairing hosts
 
 
-def _pair(old: Sequence[tuple[str, object]], new: Sequence[tuple[str, object]]
+def _pair(old: Sequence[tuple[str, object]], new: Sequence[tuple[str, object]],
+          names: tuple[str, str] = ("OLD", "NEW"),
           ) -> tuple[list[tuple[str, object, object]], list[str], list[str]]:
-    """Pair hosts by name; one host on each side pairs whatever the names (a renamed host)."""
+    """Pair hosts by name; one host on each side pairs whatever the names (a renamed host).
+
+    A name that appears twice on one side (cloned machines that all call themselves
+    `debian`, or two snapshots of one host) cannot be paired: InputError, rather than
+    silently comparing only one of them and reporting "no drift".
+    """
     if len(old) == 1 and len(new) == 1:
         return [(new[0][0], old[0][1], new[0][1])], [], []
+    for side, hosts in zip(names, (old, new), strict=True):
+        counts = Counter(name for name, _ in hosts)
+        twins = sorted(name for name, count in counts.items() if count > 1)
+        if twins:
+            raise InputError(f"{side}: host {', '.join(repr(n) for n in twins)} appears more than once; "
+                             "diff pairs hosts by name, so compare files with one entry per host")
     old_by = dict(old)
     new_by = dict(new)
     pairs = [(name, old_by[name], new_by[name]) for name in sorted(old_by.keys() & new_by.keys())]
@@ -143,9 +157,14 @@ def _pair(old: Sequence[tuple[str, object]], new: Sequence[tuple[str, object]]
 
 
 def diff_snapshots(old: Sequence[Snapshot], new: Sequence[Snapshot],
-                   *, ephemeral_range: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE) -> list[Drift]:
-    """Every drift between two sets of snapshots (one per host), sorted."""
-    pairs, added, removed = _pair([(s.host.hostname, s) for s in old], [(s.host.hostname, s) for s in new])
+                   *, ephemeral_range: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE,
+                   names: tuple[str, str] = ("OLD", "NEW")) -> list[Drift]:
+    """Every drift between two sets of snapshots (one per host), sorted.
+
+    `names` label the two sides in the InputError raised when a host name repeats on one side.
+    """
+    pairs, added, removed = _pair([(s.host.hostname, s) for s in old], [(s.host.hostname, s) for s in new],
+                                  names)
     drifts = [Drift(DriftKind.HOST_ADDED, name, f"host:{name}") for name in added]
     drifts += [Drift(DriftKind.HOST_REMOVED, name, f"host:{name}") for name in removed]
     for host, old_snapshot, new_snapshot in pairs:
@@ -215,8 +234,9 @@ def _diff_listeners(host: str, old: Sequence[Listener], new: Sequence[Listener],
         elif key not in after:
             drifts.append(Drift(DriftKind.LISTENER_REMOVED, host, key, old=describe(key, before[key])))
         elif not key.startswith("udp/ephemeral"):
+            # `exe` too: the same process name served from another binary (/tmp/sshd) is drift.
             for attribute, read in (("bind", _address), ("process", lambda x: x.process),
-                                    ("user", lambda x: x.user)):
+                                    ("exe", lambda x: x.exe), ("user", lambda x: x.user)):
                 was = _joined(read(x) for x in before[key])
                 now = _joined(read(x) for x in after[key])
                 if was != now:
@@ -312,13 +332,13 @@ def _diff_network(host: str, old: Snapshot, new: Snapshot) -> list[Drift]:
 # --------------------------------------------------------------------------- results
 
 
-def diff_reports(old: Report, new: Report) -> list[Drift]:
+def diff_reports(old: Report, new: Report, *, names: tuple[str, str] = ("OLD", "NEW")) -> list[Drift]:
     """Checks that began or stopped failing (and `error` changes) between two results, sorted."""
     drifts: list[Drift] = []
     if [s.sha256 for s in old.baseline_sources] != [s.sha256 for s in new.baseline_sources]:
         drifts.append(Drift(DriftKind.BASELINE_CHANGED, "*", f"baseline:{new.baseline_path}", "sha256",
                             _sources(old), _sources(new)))
-    pairs, added, removed = _pair([(h.name, h) for h in old.hosts], [(h.name, h) for h in new.hosts])
+    pairs, added, removed = _pair([(h.name, h) for h in old.hosts], [(h.name, h) for h in new.hosts], names)
     drifts += [Drift(DriftKind.HOST_ADDED, name, f"host:{name}") for name in added]
     drifts += [Drift(DriftKind.HOST_REMOVED, name, f"host:{name}") for name in removed]
     for host, old_host, new_host in pairs:

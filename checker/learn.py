@@ -103,6 +103,9 @@ CLEARTEXT: Mapping[tuple[Protocol, int], str] = {
 }
 """Protocols that carry credentials or data in clear text."""
 
+X11_PORTS = range(6000, 6064)
+"""X11 over TCP (displays :0 to :63): keystrokes and screens in clear text (CIS 2.1.20)."""
+
 LEGACY_SMALL_SERVICES = frozenset({7, 9, 13, 19, 37})
 """echo, discard, daytime, chargen, time: no use today, and UDP ones amplify floods."""
 
@@ -356,18 +359,27 @@ def _draft_ports(out: _Writer, snapshots: Sequence[Snapshot], ephemeral: tuple[i
         return
     out.line("  allow:")
     for key in sorted(groups, key=lambda k: (k[1], k[0].value)):
-        _draft_port_entry(out, groups[key], [view for _, view in outside])
+        _draft_port_entry(out, groups[key], [view for _, view in outside], ephemeral)
     if ephemeral_seen:
         _draft_ephemeral_entry(out, ephemeral_seen, ephemeral)
     out.line()
 
 
+def _ambiguous_states(observed: _Observed, views: Sequence[NetworkView]) -> list[str]:
+    """The states nmap could not decide (`open|filtered`: no answer) for this port."""
+    from checker.evaluate.ports import AMBIGUOUS_STATES
+
+    return sorted({p.state for view in views for p in view.ports
+                   if p.protocol == observed.protocol and p.port == observed.port and p.state in AMBIGUOUS_STATES})
+
+
 def _exposure(observed: _Observed, views: Sequence[NetworkView]) -> str | None:
     """`public` when some outside view found the port open; `internal` when every outside
-    view looked at it and found it not open; None without an outside view."""
+    view looked at it and found it not open; None without an outside view, or when nmap
+    could only say `open|filtered` (the audit would make `internal` an `error` there)."""
     if observed.scanned:
         return "public"
-    if views:
+    if views and not _ambiguous_states(observed, views):
         from checker.evaluate.ports import scan_covers
 
         if all(scan_covers(view, observed.protocol, observed.port) for view in views):
@@ -383,7 +395,8 @@ def _single(values: Iterable[str | None]) -> str | None:
     return None
 
 
-def _draft_port_entry(out: _Writer, observed: _Observed, views: Sequence[NetworkView]) -> None:
+def _draft_port_entry(out: _Writer, observed: _Observed, views: Sequence[NetworkView],
+                      ephemeral: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE) -> None:
     listeners = [listener for _, listener in observed.listeners]
     proto, port = observed.protocol, observed.port
     service = WELL_KNOWN.get((proto, port))
@@ -406,6 +419,11 @@ def _draft_port_entry(out: _Writer, observed: _Observed, views: Sequence[Network
     binds = sorted({bind_word(listener) for listener in listeners}, key=_bind_sort_key)
     for risk in _port_risks(proto, port, binds):
         out.comment(4, "RISK: " + risk)
+    if service is None and ephemeral[0] <= port <= ephemeral[1]:
+        # rpc.statd, Java RMI and friends take a random port at each start: an exact rule
+        # turns into a failure after the next restart. Say so; the reviewer decides.
+        out.comment(4, f"NOTE: {port} is in the ephemeral range {ephemeral[0]}-{ephemeral[1]}: if the "
+                       "program picks a random port at start, pin its port in its config or allow a range")
     fields: list[tuple[str, str]] = [("port", str(port)), ("protocol", proto.value)]
     process = _single(listener.process for listener in listeners)
     if process:
@@ -426,6 +444,9 @@ def _draft_port_entry(out: _Writer, observed: _Observed, views: Sequence[Network
             # Only a scan of a loopback address sees it: not an exposure (and the validator
             # rightly refuses `exposure: public` with `bind: [loopback]`).
             exposure = None
+    ambiguous = _ambiguous_states(observed, views)
+    if ambiguous and not exposure:
+        out.comment(4, f"NOTE: nmap saw it {', '.join(ambiguous)} (no answer): exposure not pinned")
     if exposure:
         fields.append(("exposure", exposure))
     out.line("    - " + _flow(fields))
@@ -455,6 +476,9 @@ def _port_risks(proto: Protocol, port: int, binds: Sequence[str]) -> list[str]:
     risks = []
     if (proto, port) in CLEARTEXT:
         risks.append(f"{CLEARTEXT[(proto, port)]} is a cleartext protocol; replace it with an encrypted one")
+    if proto == Protocol.TCP and port in X11_PORTS:
+        risks.append(f"X11 display :{port - 6000} over TCP is a cleartext protocol; start the X server with "
+                     "-nolisten tcp and use SSH X forwarding")
     if port in LEGACY_SMALL_SERVICES:
         risks.append(f"{WELL_KNOWN.get((proto, port), 'this')} is a legacy diagnostic service; disable it")
     beyond_loopback = [word for word in binds if word != "loopback"]
@@ -511,10 +535,12 @@ def _draft_services(out: _Writer, snapshots: Sequence[Snapshot]) -> None:
     everywhere = set.intersection(*per_host) if per_host else set()
     somewhere = set.union(*per_host) if per_host else set()
     if not runtime:
-        out.comment(0, "The systemd runtime state was not collected ("
-                       + "; ".join(_collector_reason(s, Collector.UNIT_RUNTIME) for s in usable
-                                   if not _collector_ok(s, Collector.UNIT_RUNTIME))
-                       + "): `running:` is left out, it could only be an error.")
+        # What it means comes first: comment lines are cut at 160 characters, and the
+        # collector's reason (systemctl's own message) can be long.
+        out.comment(0, "`running:` is left out (it could only be an error): the systemd runtime state was "
+                       "not collected.")
+        out.comment(0, "Why: " + "; ".join(_collector_reason(s, Collector.UNIT_RUNTIME) for s in usable
+                                          if not _collector_ok(s, Collector.UNIT_RUNTIME)))
     if not everywhere:
         out.comment(0, "services: no enabled, running service of interest was found (system plumbing "
                        "such as getty or journald is left out on purpose).")
@@ -634,7 +660,10 @@ def xinetd_limits(service: XinetdService) -> dict[str, str | None]:
     """The effective limits of one service as baseline values; None = unlimited / unset.
 
     Missing attributes take xinetd's built-in defaults (instances and per_source UNLIMITED,
-    cps `50 10`, max_load off), see ../shared/testdata/xinetd/GRAMMAR.md section 5.
+    max_load off), see ../shared/testdata/xinetd/GRAMMAR.md section 5. A `cps` left unset
+    is None too, although xinetd then applies `50 10`: the evaluator fails a `cps` limit on
+    a service that does not set it (checker/evaluate/xinetd.py), so pinning the built-in
+    value would break the learn-audit round trip.
     """
     def count(name: str) -> str | None:
         values = _attr(service, name)
@@ -643,7 +672,7 @@ def xinetd_limits(service: XinetdService) -> dict[str, str | None]:
         return values[0]
 
     cps = _attr(service, "cps")
-    cps_rate = cps[0] if cps and cps[0].isdigit() else "50"
+    cps_rate = cps[0] if cps and cps[0].isdigit() else None
     load = _attr(service, "max_load")
     try:
         load_value: str | None = load[0] if load and float(load[0]) > 0 else None

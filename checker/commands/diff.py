@@ -78,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"cannot compare {old_kind} ({args.old}) with {new_kind} ({args.new}): "
                          "give two snapshots or two results files")
     if old_kind == SNAPSHOTS:
-        drifts = diff_snapshots(load_snapshots(args.old), load_snapshots(args.new))
+        drifts = diff_snapshots(load_snapshots(args.old), load_snapshots(args.new), names=(args.old, args.new))
     else:
-        drifts = diff_reports(load_results(args.old), load_results(args.new))
+        drifts = diff_reports(load_results(args.old), load_results(args.new), names=(args.old, args.new))
     outputs = [(path, render) for path, render in ((args.json, "json"), (args.markdown, "markdown")) if path]
     for path, render in outputs:
         if render == "json":

@@ -197,3 +197,43 @@ def test_cis_failures_name_their_item(tmp_path: Path) -> None:
     assert by_resource[("service-enabled", "unit:avahi-daemon.service")] == ["CIS 2.1.2"]
     assert by_resource[("port-bind", "tcp/0.0.0.0:25")] == ["CIS 2.1.21"]
     assert by_resource[("socket-unit-forbidden", "unit:cups.socket")] == ["CIS 2.1.11"]
+
+
+def test_cis_catches_cups_browsed_on_udp_631(tmp_path: Path) -> None:
+    # cups-browsed answers IPP browse packets on 0.0.0.0:631/udp (CVE-2024-47176): print
+    # services (2.1.11) are in use even when cupsd itself (631/tcp) is gone.
+    document = json.loads((SNAPSHOTS / "clean-host.json").read_text(encoding="utf-8"))
+    snapshot = document[0] if isinstance(document, list) else document
+    snapshot["listeners"].append({
+        "address": "0.0.0.0", "dual_stack": False, "exe": "/usr/sbin/cups-browsed", "family": "ipv4",
+        "pid": 4242, "port": 631, "process": "cups-browsed", "protocol": "udp", "user": "root"})
+    snapshot["units"].append({**next(u for u in snapshot["units"] if u["name"] == "ssh.service"),
+                              "name": "cups-browsed.service"})
+    path = tmp_path / "cups-browsed.json"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    output = tmp_path / "results.json"
+    assert main(["-q", "audit", "builtin:cis-network-services", "--snapshot", str(path), "--json", str(output)]) == 1
+    results = [r for host in json.loads(output.read_text(encoding="utf-8"))["hosts"] for r in host["results"]]
+    fails = {(r["check"], r["resource"]): r["controls"] for r in results if r["status"] == "fail"}
+    assert fails == {
+        ("port-forbidden", "udp/0.0.0.0:631"): ["CIS 2.1.11"],
+        ("service-enabled", "unit:cups-browsed.service"): ["CIS 2.1.11"],
+        ("service-state", "unit:cups-browsed.service"): ["CIS 2.1.11"],
+    }
+
+
+def test_default_policy_does_not_fail_a_service_that_relies_on_xinetds_builtin_cps(tmp_path: Path) -> None:
+    # The default policy promises that only a service with no limit at all fails. A service
+    # with instances and per_source set but no `cps` line has xinetd's built-in `cps 50 10`;
+    # the evaluator fails any `cps` limit on an unset cps, so the default policy has none.
+    document = json.loads((SNAPSHOTS / "clean-host.json").read_text(encoding="utf-8"))
+    snapshot = document[0] if isinstance(document, list) else document
+    (service,) = [s for s in snapshot["xinetd_services"] if s["enabled"]]
+    del service["attributes"]["cps"]
+    path = tmp_path / "no-cps.json"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    output = tmp_path / "results.json"
+    code = main(["-q", "audit", "builtin:default", "--snapshot", str(path), "--json", str(output)])
+    results = [r for host in json.loads(output.read_text(encoding="utf-8"))["hosts"] for r in host["results"]]
+    assert [(r["check"], r["resource"]) for r in results if r["status"] in ("fail", "error")] == []
+    assert code == 0

@@ -20,6 +20,7 @@ from checker.diff import (
     render_markdown,
     render_text,
 )
+from checker.errors import InputError
 from checker.models import (
     BaselineSource,
     CheckId,
@@ -112,6 +113,16 @@ def test_listener_changes(new_listener: Listener, attribute: str, old: str, new:
     assert f"tcp/5432 {attribute} changed: {old} -> {new}" == drift.message
 
 
+def test_same_process_name_from_another_executable_is_drift() -> None:
+    with_exe = changed(listeners=tuple(replace(x, exe="/usr/sbin/sshd") if x.port == 22 else x
+                                       for x in BASE.listeners))
+    moved = changed(listeners=tuple(replace(x, exe="/tmp/.x/sshd") if x.port == 22 else x
+                                    for x in BASE.listeners))
+    (drift,) = diff_snapshots([with_exe], [moved])
+    assert (drift.kind, drift.resource, drift.attribute, drift.old, drift.new) == (
+        DriftKind.LISTENER_CHANGED, "tcp/22", "exe", "/usr/sbin/sshd", "/tmp/.x/sshd")
+
+
 def test_ipv6_side_disappearing_is_a_bind_change() -> None:
     (drift,) = diff_snapshots([BASE], [changed(listeners=BASE.listeners[:1] + BASE.listeners[2:])])
     assert (drift.attribute, drift.old, drift.new) == ("bind", "0.0.0.0, [::]", "0.0.0.0")
@@ -196,6 +207,19 @@ def test_hosts_pair_by_name_and_single_hosts_pair_anyway() -> None:
     assert kinds(diff_snapshots([BASE], [BASE, other])) == [("host-added", "host:db-1", None)]
     assert kinds(diff_snapshots([BASE, other], [other])) == [("host-removed", "host:web-1", None)]
     assert diff_snapshots([BASE], [other]) == []  # one host each side: a renamed host
+
+
+def test_a_host_name_twice_on_one_side_is_an_input_error_not_no_drift() -> None:
+    # Cloned machines that all call themselves the same: pairing by name would compare one
+    # of them and silently drop the other (this used to report "no drift").
+    twin = changed(listeners=BASE.listeners[:2])
+    other = replace(BASE, host=replace(BASE.host, hostname="db-1"))
+    with pytest.raises(InputError, match=r"NEW: host 'web-1' appears more than once"):
+        diff_snapshots([BASE, other], [twin, twin])
+    with pytest.raises(InputError, match=r"old.json: host 'web-1'"):
+        diff_snapshots([BASE, twin], [BASE], names=("old.json", "new.json"))
+    with pytest.raises(InputError, match="appears more than once"):
+        diff_reports(report(hosts=("web-1", "web-1")), report(hosts=("web-1", "web-2")))
 
 
 # --------------------------------------------------------------------------- results
@@ -306,7 +330,6 @@ def test_command_json_to_stdout_moves_text_to_stderr(tmp_path: Path, capsys: pyt
 
 
 def test_command_single_snapshot_files(tmp_path: Path) -> None:
-    pytest.importorskip("checker.snapshots", reason="the snapshot loader (inside-view issue) is not there yet")
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(json.dumps(to_data(BASE)), encoding="utf-8")
     new.write_text(json.dumps(to_data(changed(units=BASE.units[:1]))), encoding="utf-8")
@@ -324,6 +347,15 @@ def test_command_bad_input_exits_2(tmp_path: Path, content: str, capsys: pytest.
     assert str(bad) in err and "Traceback" not in err
 
 
+def test_command_twin_hosts_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    twin = changed(listeners=BASE.listeners[:2])
+    old = write_snapshots(tmp_path / "old.json", BASE, replace(BASE, host=replace(BASE.host, hostname="db-1")))
+    new = write_snapshots(tmp_path / "new.json", twin, twin)
+    assert main(["diff", old, new]) == 2
+    err = capsys.readouterr().err
+    assert f"{new}: host 'web-1' appears more than once" in err and "Traceback" not in err
+
+
 def test_command_missing_file_and_mixed_kinds_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write_snapshots(tmp_path / "good.json", BASE)
     assert main(["diff", str(tmp_path / "missing.json"), good]) == 2
@@ -335,8 +367,7 @@ def test_command_missing_file_and_mixed_kinds_exit_2(tmp_path: Path, capsys: pyt
 
 
 def test_command_on_results_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    formatters = pytest.importorskip("checker.formatters.json", reason="the JSON formatter is not there yet")
-    pytest.importorskip("checker.results_io", reason="the results loader is not there yet")
+    from checker.formatters import json as formatters
     from checker.formatters.interface import FormatOptions
 
     old_report = report(result(CheckId.PORT_UNEXPECTED, "tcp/0.0.0.0:8080", Status.FAIL))

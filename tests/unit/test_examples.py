@@ -86,6 +86,41 @@ def test_database_example_overrides_the_default_loopback_rule() -> None:
     assert postgres.meta.location.file.endswith("database.yaml")
 
 
+DEBIAN12_STATIC_SOCKETS = (
+    "dbus.socket", "syslog.socket", "systemd-fsckd.socket", "systemd-initctl.socket",
+    "systemd-journald-audit.socket", "systemd-journald-dev-log.socket", "systemd-journald-varlink@.socket",
+    "systemd-journald.socket", "systemd-journald@.socket", "systemd-rfkill.socket",
+    "systemd-udevd-control.socket", "systemd-udevd-kernel.socket",
+)
+"""Socket units `systemctl list-unit-files --type=socket` calls static on a stock Debian 12
+(systemd 252, udev, dbus); the evaluator counts static units under `default: deny`."""
+
+
+@pytest.mark.parametrize("name", BASELINES)
+def test_example_baseline_allows_the_os_own_sockets(name: str, tmp_path: Path) -> None:
+    # Copied to a real Debian 12 host, an example must not fail on systemd's own sockets.
+    import json
+
+    from support import ASSETS
+
+    document = json.loads((ASSETS / "policies" / "clean-host.json").read_text(encoding="utf-8"))
+    snapshot = document[0] if isinstance(document, list) else document
+    snapshot["socket_units"] = [
+        {"name": unit, "path": f"/lib/systemd/system/{unit}", "enablement": "static", "active": "active",
+         "listens": [{"address": None, "kind": "stream", "location": None, "path": f"/run/{unit}", "port": None,
+                      "value": f"/run/{unit}"}],
+         "accept": False, "bind_ipv6_only": None, "dropins": [], "service": None}
+        for unit in DEBIAN12_STATIC_SOCKETS]
+    path = tmp_path / "debian12.json"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    output = tmp_path / "results.json"
+    main(["-q", "audit", str(EXAMPLES / name), "--snapshot", str(path), "--json", str(output)])
+    results = [r for host in json.loads(output.read_text(encoding="utf-8"))["hosts"] for r in host["results"]]
+    socket_results = [r for r in results if r["check"].startswith("socket-unit")]
+    assert socket_results
+    assert [(r["status"], r["resource"]) for r in socket_results if r["status"] in ("fail", "error")] == []
+
+
 # --------------------------------------------------------------------------- GitHub Actions
 
 
@@ -126,6 +161,19 @@ def test_gitlab_ci() -> None:
     validate = parses(surfacecheck_commands("\n".join(pipeline["validate"]["script"]))[0])
     assert validate.command == "validate"
     assert set(pipeline["stages"]) >= {pipeline[job]["stage"] for job in ("validate", "audit", "sarif")}
+
+
+def test_gitlab_ci_installs_into_a_venv_not_the_system_python() -> None:
+    # Debian 12's python3 (a shell runner on the test host) refuses `pip install --user`
+    # with "externally-managed-environment" (PEP 668): the install must go to a venv that
+    # is then on PATH, including through `sudo env "PATH=$PATH"`.
+    setup = load("gitlab-ci.yml")[".surfacecheck"]["before_script"]
+    installs = [line for line in setup if "pip install" in line]
+    assert installs and not any("--user" in line or "--break-system-packages" in line for line in installs)
+    (venv,) = [line for line in setup if " -m venv " in line]
+    venv_dir = venv.split()[-1]
+    assert all(line.startswith(f"{venv_dir}/bin/python -m pip install") for line in installs)
+    assert f'export PATH="$PWD/{venv_dir}/bin:$PATH"' in setup
 
 
 # --------------------------------------------------------------------------- pre-commit
