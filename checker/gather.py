@@ -10,8 +10,11 @@ Every target and every scan setting is validated before anything is collected or
 bad one is an input error (exit 2) and nothing runs.
 
 Joining: an outside view belongs to an inside view (the `--local` one or a `--snapshot`)
-when its address is one of that snapshot's `host.addresses`, or when the snapshot's
-`host.hostname` equals the target name or a hostname nmap reported. Nothing else joins:
+when its address is one of that snapshot's `host.addresses` (loopback addresses only for a
+snapshot of this machine: collected now, or saved with this hostname), or when the
+snapshot's `host.hostname` equals the name the target was given by (`--target`, or
+`<hostname type="user">` of an imported scan; never a reverse-DNS name, which the
+address's owner chooses). A `--root` snapshot (a mounted image) joins nothing. Nothing else joins:
 127.0.0.2 is not "this host" just because 127.0.0.0/8 is local (tests use 127.0.0.2-5 as
 separate hosts); 127.0.0.1 and ::1 join the local view only because the inside view lists
 them among its addresses. A host seen only from outside gets its own snapshot: hostname =
@@ -88,6 +91,7 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
 
         # a file written by `collect` for several hosts holds a list: one snapshot per host
         snapshots = [snapshot for path in args.snapshot for snapshot in load_snapshot_list(path)]
+    saved = len(snapshots)
     if wants_local(args):
         from checker.collectors.local import collect_local
 
@@ -96,7 +100,7 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
     scans: list[HostScan] = []
     if targets and settings is not None:
         scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))
-    return join_outside_views(snapshots, imported + scans)
+    return join_outside_views(snapshots, imported + scans, saved=saved)
 
 
 def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_progress: bool) -> list[HostScan]:
@@ -114,12 +118,14 @@ def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_pr
 
 def import_nmap_xml(path: str) -> list[HostScan]:
     """`--nmap-xml FILE`: its hosts as outside views (timed-out hosts as failures). `InputError` if unusable."""
+    from checker.collectors import nmap_xml
     from checker.collectors.nmap import HostScan
     from checker.collectors.nmap_xml import parse_nmap_run
 
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            # One byte over the limit is enough to refuse it: never read a /dev/zero whole.
+            data = handle.read(nmap_xml.MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     run = parse_nmap_run(data, path)
@@ -134,23 +140,40 @@ def import_nmap_xml(path: str) -> list[HostScan]:
         # A scan file without times (old nmap versions) is dated when it is imported: a 1970
         # date would keep every waiver for the host unexpired forever.
         started = view.started_at or run.started_at or imported_at
+        # Named as the scan was asked for: a PTR name never names (nor joins) a host.
+        name = host.named[0] if host.named else view.address
         if host.timed_out:
             status = CollectorRun(Collector.NMAP, CollectorStatus.FAILED,
                                   f"{path}: nmap gave up on {view.address} (host timeout): ports unknown")
-            scans.append(HostScan(view.address, view.address, None, status, started, view.finished_at))
+            scans.append(HostScan(name, view.address, None, status, started, view.finished_at))
         else:
-            scans.append(HostScan(view.address, view.address, view, CollectorRun(Collector.NMAP, CollectorStatus.OK),
+            scans.append(HostScan(name, view.address, view, CollectorRun(Collector.NMAP, CollectorStatus.OK),
                                   started, view.finished_at))
     return scans
 
 
-def _same_host(snapshot: Snapshot, scan: HostScan) -> bool:
-    if scan.address is not None and _in_addresses(scan.address, snapshot.host.addresses):
+def _same_host(snapshot: Snapshot, scan: HostScan, *, foreign: bool = False) -> bool:
+    """`foreign`: the snapshot was read from a file made on another machine. Its loopback
+    addresses (every host lists 127.0.0.1 and ::1) name *that* machine, while a scan of a
+    loopback address reached the machine that ran nmap: never the same host."""
+    if snapshot.host.root is not None:
+        # --root read a mounted image: what answers on the network is the machine that
+        # mounted it (whose hostname the snapshot carries), not the image.
+        return False
+    if scan.address is not None and not (foreign and _is_loopback(scan.address)) \
+            and _in_addresses(scan.address, snapshot.host.addresses):
         return True
-    names = {scan.name.lower().rstrip(".")}
-    if scan.view is not None:
-        names.update(h.lower().rstrip(".") for h in scan.view.hostnames)
-    return snapshot.host.hostname.lower().rstrip(".") in names
+    # By name only as the user named the target (HostScan.name), never by the view's other
+    # hostnames: a PTR record is chosen by whoever controls the address's reverse zone, so
+    # 10.0.0.66 answering "web-1" would otherwise become web-1's outside view.
+    return snapshot.host.hostname.lower().rstrip(".") == scan.name.lower().rstrip(".")
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _in_addresses(address: str, addresses: Sequence[str]) -> bool:
@@ -209,17 +232,24 @@ def _sort_key(snapshot: Snapshot) -> tuple[int, int, str]:
     return (1 if address.version == 6 else 0, int(address), snapshot.host.hostname)
 
 
-def join_outside_views(snapshots: Sequence[Snapshot], scans: Sequence[HostScan]) -> list[Snapshot]:
+def join_outside_views(snapshots: Sequence[Snapshot], scans: Sequence[HostScan], *,
+                       saved: int = 0) -> list[Snapshot]:
     """Attach each outside view to the snapshot of the same host; other views become their own host.
 
+    The first `saved` snapshots were read from files (`--snapshot`): a loopback scan joins
+    one of them only when it was made on this machine (same hostname), see `_same_host`.
     Order: the given snapshots first (as given), then outside-only hosts by address.
     """
+    import socket
+
+    here = socket.gethostname().lower() if saved else ""
+    foreign = [index < saved and snapshot.host.hostname.lower() != here for index, snapshot in enumerate(snapshots)]
     joined = list(snapshots)
     touched: set[int] = set()
     outside: list[Snapshot] = []
     for scan in scans:
         for index, snapshot in enumerate(joined):
-            if _same_host(snapshot, scan):
+            if _same_host(snapshot, scan, foreign=foreign[index]):
                 joined[index] = _attach(snapshot, scan, merge=index in touched)
                 touched.add(index)
                 break

@@ -144,7 +144,17 @@ def parse_target(text: str, *, allow_large_scan: bool = False) -> Target:
         return _parse_ipv4_or_range(text, allow_large_scan)
     if not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
         raise _fail(text, "not an IP address, CIDR, range (127.0.0.2-5) or valid hostname")
+    if _is_numeric_for_resolver(text):
+        # getaddrinfo (so nmap) reads 0x7f000001 or 0x7f.0x1 as 127.0.0.1 without any lookup:
+        # an address disguised as a hostname, which would be named, counted and joined as one.
+        raise _fail(text, "a hexadecimal/octal IPv4 address; write it in dotted decimal (e.g. 127.0.0.1)")
     return Target(text, TargetKind.HOSTNAME, "ipv4", 1)
+
+
+def _is_numeric_for_resolver(text: str) -> bool:
+    """What inet_aton(3) accepts: 1 to 4 parts, each decimal, octal (0...) or hex (0x...)."""
+    parts = text.split(".")
+    return 1 <= len(parts) <= 4 and all(re.fullmatch(r"0[xX][0-9A-Fa-f]*|\d+", part) for part in parts)
 
 
 def _parse_network(text: str, allow_large_scan: bool) -> Target:

@@ -98,7 +98,11 @@ def _collect_unit_files(out: _Collected, root: str | None) -> None:
     try:
         enablement = systemd.read_unit_files(root)
     except CommandFailed as exc:
-        sysv = systemd.read_sysv(root) if "not found on PATH" in str(exc) else None
+        # Without systemctl, /etc/init.d stands in only where systemd is absent: on a systemd
+        # host (or image, read with --root by a host lacking systemctl) it would report the
+        # SysV scripts as the whole truth and drop every native unit (fail open).
+        fallback = "not found on PATH" in str(exc) and systemd.systemd_present(root) is None
+        sysv = systemd.read_sysv(root) if fallback else None
         if sysv is None:
             out.record(Collector.UNIT_FILES, CollectorStatus.FAILED, str(exc))
             return

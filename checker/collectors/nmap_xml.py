@@ -60,6 +60,9 @@ class ScannedHost:
     view: NetworkView
     timed_out: bool = False
     """nmap gave up on this host (`--host-timeout`): its ports are unknown, not closed."""
+    named: tuple[str, ...] = ()
+    """The host names the scan was asked for (`<hostname type="user">`). Unlike PTR names,
+    which whoever controls the address's reverse zone chooses, they may identify the host."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,9 @@ def _host(element: Element, run: dict[str, Any], source: str) -> ScannedHost:
         finished_at=run["finished_at"],
         source=source,
     )
-    return ScannedHost(view, timed_out=element.get("timedout") == "true")
+    named = tuple(dict.fromkeys(
+        name for h in element.findall("hostnames/hostname") if (name := h.get("name")) and h.get("type") == "user"))
+    return ScannedHost(view, timed_out=element.get("timedout") == "true", named=named)
 
 
 def parse_nmap_run(data: bytes, source: str) -> NmapRun:

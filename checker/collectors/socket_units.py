@@ -8,8 +8,10 @@ drop-ins), so the unit files are merged here the way systemd does:
   holding `NAME.socket` provides the main file (a symlink to /dev/null masks it).
 * Drop-ins `NAME.socket.d/*.conf` (plus the type-wide `socket.d/` and, for dashed names, the
   prefix directories `a-.socket.d/`) from every directory of the path. A drop-in name found in
-  several directories is taken from the highest-precedence one; all are applied in lexical
-  order of their file names, after the main file.
+  several directories is taken from the one systemd looks at first (`find_dropins`: the
+  unit's own directories by path precedence, the type-wide ones last); all are applied in
+  lexical order of their file names, after the main file. An empty main file masks the unit
+  like a link to /dev/null.
 * `ListenStream=`, `ListenDatagram=`, `ListenSequentialPacket=`, `ListenFIFO=`,
   `ListenSpecial=`, `ListenNetlink=`, `ListenMessageQueue=`, `ListenUSBFunction=` accumulate;
   an empty assignment of any of them clears every Listen* entry so far (systemd's
@@ -25,6 +27,7 @@ files into a `SocketUnit`. This module only reads files; it never asks systemd a
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,15 +53,16 @@ UNIT_SEARCH_PATH = (
     "/run/systemd/generator.late",
 )
 
+# Keys are case-sensitive: systemd ignores `listenstream=` ("Unknown key", systemd-analyze verify).
 LISTEN_KINDS = {
-    "listenstream": "stream",
-    "listendatagram": "datagram",
-    "listensequentialpacket": "seqpacket",
-    "listenfifo": "fifo",
-    "listenspecial": "special",
-    "listennetlink": "netlink",
-    "listenmessagequeue": "mqueue",
-    "listenusbfunction": "usb-function",
+    "ListenStream": "stream",
+    "ListenDatagram": "datagram",
+    "ListenSequentialPacket": "seqpacket",
+    "ListenFIFO": "fifo",
+    "ListenSpecial": "special",
+    "ListenNetlink": "netlink",
+    "ListenMessageQueue": "mqueue",
+    "ListenUSBFunction": "usb-function",
 }
 _TRUE = {"1", "yes", "y", "true", "t", "on"}
 _IPV4_PORT = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})(?:%[^:]+)?:(\d+)$")
@@ -156,12 +160,11 @@ def socket_unit_from_files(
         for item in parse_unit_file(text, path):
             if item.section != "Socket":
                 continue
-            key = item.key.lower()
-            if key in LISTEN_KINDS:
+            if item.key in LISTEN_KINDS:
                 if not item.value:
                     listens.clear()
                 else:
-                    listens.append(parse_listen_value(LISTEN_KINDS[key], item.value, item.location))
+                    listens.append(parse_listen_value(LISTEN_KINDS[item.key], item.value, item.location))
             elif item.key == "Accept":
                 accept = item.value.lower() in _TRUE if item.value else False
             elif item.key == "BindIPv6Only":
@@ -230,10 +233,21 @@ class RootedFiles:
         return None
 
     def listdir(self, path: str) -> list[str]:
+        """Entry names; [] when the directory is absent (or is not a directory, or a symlink
+        loop: systemd skips those too). Any other error (permission denied as an unprivileged
+        user, I/O error) raises: a drop-in we cannot see may change every Listen* line."""
         try:
             return sorted(os.listdir(self.host_path(path)))
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return []
+            raise
+
+    def is_empty_file(self, path: str) -> bool:
+        real = self.host_path(path)
+        return os.path.isfile(real) and os.path.getsize(real) == 0
 
     def read_text(self, path: str) -> str:
         with open(self.host_path(path), encoding="utf-8", errors="replace") as handle:
@@ -251,14 +265,22 @@ def find_socket_units(files: RootedFiles, search_path: Sequence[str] = UNIT_SEAR
 
 
 def find_dropins(files: RootedFiles, name: str, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> list[str]:
-    """Drop-in paths for `name` in application order (lexical by file name, precedence wins a tie)."""
+    """Drop-in paths for `name` in application order (lexical by file name).
+
+    A file name found in several directories is taken from the first directory in systemd's
+    own order (src/shared/dropin.c, unit_file_find_dropin_paths): for each search-path
+    directory the unit's own `NAME.socket.d`, its template's, then the dash prefixes (longest
+    first); the type-wide `socket.d` of every directory comes last, "the most generic", so a
+    unit's own drop-in overrides a type-wide one of the same name wherever each lives.
+    """
+    type_wide, *specific = dropin_dir_names(name)
+    directories = [f"{directory}/{dir_name}" for directory in search_path for dir_name in reversed(specific)]
+    directories += [f"{directory}/{type_wide}" for directory in search_path]
     chosen: dict[str, str] = {}
-    for dir_name in dropin_dir_names(name):
-        for directory in search_path:
-            dropin_dir = f"{directory}/{dir_name}"
-            for entry in files.listdir(dropin_dir):
-                if entry.endswith(".conf") and entry not in chosen:
-                    chosen[entry] = f"{dropin_dir}/{entry}"
+    for dropin_dir in directories:
+        for entry in files.listdir(dropin_dir):
+            if entry.endswith(".conf") and entry not in chosen:
+                chosen[entry] = f"{dropin_dir}/{entry}"
     return [chosen[key] for key in sorted(chosen)]
 
 
@@ -271,7 +293,9 @@ def collect_socket_units(root: str | None, enablement: Mapping[str, str] | None 
     for name, unit_path in sorted(find_socket_units(files, path).items()):
         state = (enablement or {}).get(name)
         target = files.resolve(unit_path)
-        if target == "/dev/null":
+        # systemd.unit(5): a unit file that is empty (zero bytes) or linked to /dev/null is
+        # masked; its drop-ins are not applied.
+        if target == "/dev/null" or (target is not None and files.is_empty_file(target)):
             units.append(socket_unit_from_files(name, (unit_path, ""), enablement=state or "masked",
                                                 masked=True))
             continue

@@ -163,6 +163,25 @@ def runtime_is_unavailable(reason: str) -> bool:
     return any(marker in reason for marker in markers)
 
 
+# Present only where systemd is the init (or is installed): the manager binary, or the
+# directory systemd creates at boot (sd_booted(3)). Unit files alone prove nothing: Debian
+# packages ship them, and deb-systemd-helper links them, on sysvinit hosts too.
+SYSTEMD_MARKERS = ("run/systemd/system", "usr/lib/systemd/systemd", "lib/systemd/systemd")
+
+
+def systemd_present(root: str | None) -> str | None:
+    """The path proving systemd is on this host (or image), None when there is no sign of it.
+
+    The SysV fallback is right only without systemd: where systemd runs, rc?.d links do not
+    say what starts, and native units (sockets included) would vanish from the evidence.
+    """
+    base = root or "/"
+    for marker in SYSTEMD_MARKERS:
+        if os.path.lexists(os.path.join(base, marker)):
+            return "/" + marker
+    return None
+
+
 def read_sysv(root: str | None) -> list[Unit] | None:
     """SysV services under `root` (or /), None when there is no init.d directory."""
     base = root or "/"
@@ -190,5 +209,6 @@ __all__ = [
     "read_sysv",
     "read_unit_files",
     "runtime_is_unavailable",
+    "systemd_present",
     "sysv_units",
 ]

@@ -24,8 +24,10 @@ executable *on the machine it runs on*, and it takes ports from /etc/services. T
 are the `XinetdHost` parameter. `XinetdHost()` (the default) is a *static* parse: accounts
 and servers are not checked, so a service is judged on its syntax alone; the live collector
 passes the host's (or the --root image's) passwd, group, services and executables, which
-reproduces the real xinetd on that host. Host names in `bind`, `only_from` and `no_access`
-are never resolved here (xinetd resolves them at start-up); they are kept as written.
+reproduces the real xinetd on that host (on the live host accounts are also asked of NSS,
+as xinetd's getpwnam does, so LDAP/SSSD accounts count). Host names in `bind`, `only_from`
+and `no_access` are never resolved here (xinetd resolves them at start-up); they are kept
+as written.
 
 A fatal error in the `defaults` section makes the real xinetd exit (`-d` debug mode carries
 on instead). `parse_xinetd(..., debug_mode=False)` models the production daemon: every
@@ -38,6 +40,7 @@ What it must not do: touch the network, resolve names, or read files other than 
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import re
@@ -51,6 +54,8 @@ from checker.models import Location, XinetdService, XinetdValue
 BUILTIN_FILE = "<xinetd built-in>"
 BUILTIN = Location(BUILTIN_FILE, 0)
 MAX_INCLUDE_DEPTH = 32
+MAX_FILES_READ = 4096
+"""Files parsed in all, includes counted: beyond it reading stops and the evidence is incomplete."""
 _TOKEN_SPLIT = re.compile(r"[ \t]+")
 
 # --------------------------------------------------------------------------- attribute tables
@@ -135,8 +140,18 @@ class XinetdHost:
     users: frozenset[str] | None = None
     """Account names that exist; None = not checked (static parse)."""
     groups: frozenset[str] | None = None
+    account_lookup: Callable[[str, str], bool] | None = None
+    """`(kind, name) -> exists`, kind `user` or `group`: the live host's getpwnam/getgrnam,
+    which xinetd itself calls and which also knows NSS accounts (LDAP, SSSD) that
+    /etc/passwd lacks. When set it is asked for names `users`/`groups` do not list."""
     server_is_executable: Callable[[str], bool] | None = None
     """None = not checked (static parse)."""
+
+    def has_account(self, kind: str, name: str) -> bool:
+        known = self.users if kind == "user" else self.groups
+        if known is None or name in known:
+            return True
+        return self.account_lookup is not None and self.account_lookup(kind, name)
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,8 @@ class _Parser:
         self.entries: list[_Entry] = []
         self.problems: list[XinetdProblem] = []
         self.read_files: list[str] = []
+        self.reading: list[str] = []
+        """Files and directories being read (the include chain), to cut include loops."""
         self.fatal: str | None = None
 
     # ----------------------------------------------------------------- messages
@@ -213,7 +230,30 @@ class _Parser:
 
     def parse_file(self, text: str, path: str, depth: int = 0) -> None:
         self.read_files.append(path)
-        lines = _Lines(text, path)
+        self.reading.append(os.path.normpath(path))
+        try:
+            self.parse_lines(_Lines(text, path), depth)
+        finally:
+            self.reading.pop()
+
+    def include_loop(self, path: str, location: Location) -> bool:
+        """True (and a problem recorded) when `path` may not be read now.
+
+        An include of a file or directory already in the include chain would repeat forever
+        (two files in an includedir that include it again grow as 2^depth): it is skipped,
+        which gives the services xinetd keeps (its repeated copies are duplicates). Past
+        MAX_FILES_READ files in all, reading stops and the evidence is incomplete."""
+        if os.path.normpath(path) in self.reading:
+            self.problem(location, f"include loop: {path} is already being read; not read again")
+            return True
+        if len(self.read_files) >= MAX_FILES_READ:
+            self.problem(location, f"more than {MAX_FILES_READ} configuration files included: "
+                         f"{path} and the rest not read", io_error=True)
+            return True
+        return False
+
+    def parse_lines(self, lines: _Lines, depth: int) -> None:
+        path = lines.path
         found_defaults = False
         while True:
             line = lines.next()
@@ -259,6 +299,8 @@ class _Parser:
         if depth >= MAX_INCLUDE_DEPTH:
             self.problem(location, f"include {target}: nested too deeply (loop?)")
             return
+        if self.include_loop(target, location):
+            return
         try:
             text = self.files.read_text(target)
         except OSError as exc:
@@ -274,8 +316,17 @@ class _Parser:
         if depth >= MAX_INCLUDE_DEPTH:
             self.problem(location, f"includedir {directory}: nested too deeply (loop?)")
             return
+        if self.include_loop(directory, location):
+            return
+        self.reading.append(os.path.normpath(directory))
         try:
-            names = self.files.list_dir(directory)
+            self.include_dir_files(self.files, directory, location, depth)
+        finally:
+            self.reading.pop()
+
+    def include_dir_files(self, files: XinetdFiles, directory: str, location: Location, depth: int) -> None:
+        try:
+            names = files.list_dir(directory)
         except OSError as exc:
             self.problem(location, f"Unable to read included directory: {directory}: "
                          f"{exc.strerror or exc}", io_error=_unreadable_by_us(exc))
@@ -286,7 +337,7 @@ class _Parser:
                 continue
             path = f"{directory.rstrip('/')}/{name}"
             try:
-                regular = self.files.is_regular_file(path)
+                regular = files.is_regular_file(path)
             except OSError as exc:
                 self.problem(location, f"Unable to stat includedir file {path}: {exc.strerror or exc}",
                              io_error=_unreadable_by_us(exc))
@@ -294,8 +345,10 @@ class _Parser:
             if not regular:
                 self.problem(location, f"{path} is not a regular file. It is being skipped.")
                 continue
+            if self.include_loop(path, location):
+                continue
             try:
-                text = self.files.read_text(path)
+                text = files.read_text(path)
             except OSError as exc:
                 self.problem(location, f"Unable to open included configuration file: {path}: "
                              f"{exc.strerror or exc}", io_error=_unreadable_by_us(exc))
@@ -402,13 +455,9 @@ class _Parser:
             if values[0] not in self.host.protocols:
                 raise _AttributeError(f"Protocol {values[0]} not in /etc/protocols")
             return (values[0],)
-        if key == "user":
-            if self.host.users is not None and not values[0].isdigit() and values[0] not in self.host.users:
-                raise _AttributeError(f"Unknown user: {values[0]}")
-            return (values[0],)
-        if key == "group":
-            if self.host.groups is not None and not values[0].isdigit() and values[0] not in self.host.groups:
-                raise _AttributeError(f"Unknown group: {values[0]}")
+        if key in ("user", "group"):
+            if not values[0].isdigit() and not self.host.has_account(key, values[0]):
+                raise _AttributeError(f"Unknown {key}: {values[0]}")
             return (values[0],)
         if key == "server":
             check = self.host.server_is_executable
@@ -799,9 +848,10 @@ class _Lines:
 
 
 def _unreadable_by_us(exc: OSError) -> bool:
-    """A missing file is the configuration's real state (xinetd skips it too); any other error
-    (permission denied, I/O error) means *we* could not read what xinetd may well read."""
-    return not isinstance(exc, FileNotFoundError | NotADirectoryError)
+    """A missing file (or a symlink loop, ELOOP) is the configuration's real state: xinetd
+    skips it too. Any other error (permission denied, I/O error) means *we* could not read
+    what xinetd may well read."""
+    return not isinstance(exc, FileNotFoundError | NotADirectoryError) and exc.errno != errno.ELOOP
 
 
 def _tokens(line: str) -> list[str]:
@@ -1130,8 +1180,24 @@ def host_lookups(files: RootedXinetdFiles, *, check_accounts: bool = True) -> Xi
         rpc_programs=parse_name_table(rpc_text) if rpc_text else None,
         users=users or None,
         groups=groups or None,
+        # The live host: xinetd's own getpwnam/getgrnam. An image (--root) has only its files.
+        account_lookup=_nss_account_exists if check_accounts and files.root is None else None,
         server_is_executable=executable if check_accounts else None,
     )
+
+
+def _nss_account_exists(kind: str, name: str) -> bool:
+    import grp
+    import pwd
+
+    try:
+        if kind == "user":
+            pwd.getpwnam(name)
+        else:
+            grp.getgrnam(name)
+    except (KeyError, OSError, ValueError):
+        return False
+    return True
 
 
 def read_xinetd(conf_path: str, root: str | None = None) -> XinetdConfig | None:

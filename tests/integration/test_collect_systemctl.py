@@ -118,17 +118,41 @@ def test_systemctl_absent_from_path(unit_root: Path, tmp_path_factory: pytest.Te
     assert snapshot.collector(Collector.SOCKET_UNITS).status == CollectorStatus.OK
     assert {unit.name for unit in snapshot.socket_units} >= {"kresd.socket", "rsync.socket"}
     assert all(unit.enablement in (None, "masked") for unit in snapshot.socket_units)
-    # With an init.d directory, the SysV fallback provides the services.
-    init = unit_root / "etc/init.d"
-    init.mkdir()
-    (init / "xinetd").write_text("#!/bin/sh\n")
-    (unit_root / "etc/rc2.d").mkdir()
-    (unit_root / "etc/rc2.d/S01xinetd").symlink_to("../init.d/xinetd")
-    fallback = collect_local(root=str(unit_root))
+    # An init.d directory in a systemd image does not stand in for its units: reporting only
+    # the SysV scripts would drop rsync.socket & co. from the evidence (fail open).
+    for tree in (unit_root, tmp_path_factory.mktemp("sysv-only")):
+        init = tree / "etc/init.d"
+        init.mkdir(parents=True)
+        (init / "xinetd").write_text("#!/bin/sh\n")
+        (tree / "etc/rc2.d").mkdir()
+        (tree / "etc/rc2.d/S01xinetd").symlink_to("../init.d/xinetd")
+    still_failed = collect_local(root=str(unit_root)).collector(Collector.UNIT_FILES)
+    assert (still_failed.status, still_failed.reason) == (CollectorStatus.FAILED, "systemctl: not found on PATH")
+    # Without systemd in the image, the SysV fallback provides the services.
+    fallback = collect_local(root=str(tree))
     run = fallback.collector(Collector.UNIT_FILES)
     assert run.status == CollectorStatus.OK and "SysV fallback" in (run.reason or "")
     assert [(unit.name, unit.enablement, unit.source) for unit in fallback.units] == [
         ("xinetd.service", "enabled", "sysv")]
+
+
+def test_systemctl_absent_on_a_systemd_image_is_a_failure_not_sysv(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An image with the systemd manager but no run/ tree (a real mounted image), read by a host
+    without systemctl: its init.d scripts are not its services."""
+    (tmp_path / "usr/lib/systemd").mkdir(parents=True)
+    (tmp_path / "usr/lib/systemd/systemd").write_text("")
+    (tmp_path / "etc/systemd/system/sockets.target.wants").mkdir(parents=True)
+    (tmp_path / "etc/systemd/system/telnet.socket").write_text(SOCKET.format(name="telnet", listen="23"))
+    (tmp_path / "etc/init.d").mkdir()
+    (tmp_path / "etc/init.d/xinetd").write_text("#!/bin/sh\n")
+    empty_bin = tmp_path / "bin-empty"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    snapshot = collect_local(root=str(tmp_path))
+    run = snapshot.collector(Collector.UNIT_FILES)
+    assert (run.status, run.reason) == (CollectorStatus.FAILED, "systemctl: not found on PATH")
+    assert snapshot.units == ()
 
 
 def test_collect_cli_with_root_validates_against_the_schema(unit_root: Path, tmp_path: Path) -> None:

@@ -131,3 +131,63 @@ def test_knot_resolver_tree_in_shared_testdata() -> None:
                                                               search_path=["/systemd"])}
     assert set(units) >= {"kresd.socket", "kresd-tls.socket", "kresd-doh.socket", "kresd-webmgmt.socket"}
     assert [listen.port for listen in units["kresd-webmgmt.socket"].listens] == [8453, 8453]
+
+
+def test_a_units_own_dropin_overrides_a_type_wide_one_of_the_same_name(tmp_path: Path) -> None:
+    """systemd (dropin.c) looks at every search-path directory's `NAME.socket.d` and prefix
+    directories before any `socket.d`: the type-wide one is "the most generic"."""
+    vendor = tmp_path / "usr/lib/systemd/system"
+    (vendor / "a-b.socket.d").mkdir(parents=True)
+    (vendor / "a-b.socket").write_text("[Socket]\nListenStream=1000\n")
+    (vendor / "a-b.socket.d" / "50-listen.conf").write_text("[Socket]\nListenStream=\nListenStream=2000\n")
+    (tmp_path / "etc/systemd/system/socket.d").mkdir(parents=True)
+    (tmp_path / "etc/systemd/system/socket.d/50-listen.conf").write_text("[Socket]\nListenStream=\n")
+    (tmp_path / "etc/systemd/system/a-.socket.d").mkdir(parents=True)
+    (tmp_path / "etc/systemd/system/a-.socket.d/60-more.conf").write_text("[Socket]\nListenStream=3000\n")
+    (unit,) = collect_socket_units(str(tmp_path))
+    assert unit.dropins == ("/usr/lib/systemd/system/a-b.socket.d/50-listen.conf",
+                            "/etc/systemd/system/a-.socket.d/60-more.conf")
+    assert [listen.port for listen in unit.listens] == [2000, 3000]
+
+
+def test_an_empty_unit_file_is_masked_and_its_dropins_are_not_applied(tmp_path: Path) -> None:
+    admin = tmp_path / "etc/systemd/system"
+    (admin / "telnet.socket.d").mkdir(parents=True)
+    (admin / "telnet.socket").write_text("")
+    (admin / "telnet.socket.d" / "port.conf").write_text("[Socket]\nListenStream=23\n")
+    (unit,) = collect_socket_units(str(tmp_path))
+    assert unit.enablement == "masked" and unit.listens == () and unit.dropins == ()
+
+
+def test_keys_are_case_sensitive_like_systemd() -> None:
+    """`systemd-analyze verify`: "Unknown key 'listenstream' in section [Socket], ignoring"."""
+    unit = socket_unit_from_files("x.socket", ("/x/x.socket", "[Socket]\nlistenstream=23\nListenStream=2323\n"
+                                                              "LISTENDATAGRAM=69\naccept=yes\n"))
+    assert listens(unit.listens) == [("stream", "2323")] and not unit.accept
+
+
+def test_an_unreadable_dropin_directory_fails_the_collector_not_silently_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an unprivileged user a 0700 `NAME.socket.d` cannot be listed: treating it as empty
+    reported the vendor Listen* lines as the truth (fail open). Absent directories, a file
+    where a directory is expected and symlink loops still read as empty, as for systemd."""
+    import os
+
+    admin = tmp_path / "etc/systemd/system"
+    (admin / "kresd.socket.d").mkdir(parents=True)
+    shutil.copy(ASSETS / "kresd.socket", admin / "kresd.socket")
+    (tmp_path / "run/systemd/system").parent.mkdir(parents=True)
+    (tmp_path / "run/systemd/system").write_text("a file where a directory is expected")
+    (tmp_path / "usr/lib/systemd").mkdir(parents=True)
+    (tmp_path / "usr/lib/systemd/system").symlink_to(tmp_path / "usr/lib/systemd/system")
+    assert [unit.name for unit in collect_socket_units(str(tmp_path))] == ["kresd.socket"]
+    real_listdir = os.listdir
+
+    def denied(path: str) -> list[str]:
+        if str(path).endswith("kresd.socket.d"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", denied)
+    with pytest.raises(PermissionError):
+        collect_socket_units(str(tmp_path))

@@ -14,6 +14,7 @@ from checker.collectors.systemd import (
     parse_unit_files_json,
     read_sysv,
     runtime_is_unavailable,
+    systemd_present,
     sysv_units,
 )
 
@@ -80,3 +81,12 @@ def test_read_sysv_on_a_built_tree(tmp_path: Path) -> None:
     assert {u.name: u.enablement for u in units} == {
         "openbsd-inetd.service": "disabled", "postgresql.service": "disabled", "xinetd.service": "enabled"}
     assert read_sysv(str(tmp_path / "nothing-here")) is None
+
+
+def test_systemd_present_markers(tmp_path: Path) -> None:
+    assert systemd_present(str(tmp_path)) is None
+    (tmp_path / "etc/systemd/system").mkdir(parents=True)  # unit files alone: sysvinit hosts have them
+    assert systemd_present(str(tmp_path)) is None
+    (tmp_path / "lib/systemd").mkdir(parents=True)
+    (tmp_path / "lib/systemd/systemd").write_text("")
+    assert systemd_present(str(tmp_path)) == "/lib/systemd/systemd"

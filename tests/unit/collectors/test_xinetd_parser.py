@@ -282,3 +282,87 @@ def test_bind_name_family_comes_from_etc_hosts() -> None:
     host = XinetdHost(services=SERVICES, hosts={"localhost": ("127.0.0.1",)})
     service = only(parse(INTERNAL_ECHO % "\tbind = localhost", host=host), "echo")
     assert values(service, "flags") == ("IPv4",)
+
+
+def _no_hang(signum: int, frame: object) -> None:
+    raise TimeoutError("the parser is still reading after 20 s")
+
+
+def test_an_include_loop_is_read_once_not_forever(tmp_path: Path) -> None:
+    """Three files of an includedir that include it again grew as 3^32 (the collector hung):
+    an include already in the include chain is skipped, each file is read once."""
+    import signal
+
+    previous = signal.signal(signal.SIGALRM, _no_hang)
+    signal.alarm(20)
+    try:
+        _include_loop(tmp_path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _include_loop(tmp_path: Path) -> None:
+    conf_d = tmp_path / "xinetd.d"
+    conf_d.mkdir()
+    for name, port in (("a", 20001), ("b", 20002), ("c", 20003)):
+        (conf_d / name).write_text("includedir /etc/xinetd.d\n"
+                                   + (INTERNAL_ECHO % f"\tid = {name}").replace("20007", str(port)))
+    (tmp_path / "self.conf").write_text(f"include {tmp_path}/./self.conf\n")
+    files = RootedXinetdFiles(None, {"/etc/xinetd.d": str(conf_d)})
+    config = parse(f"includedir /etc/xinetd.d\ninclude {tmp_path}/self.conf\n", files=files)
+    assert [service.id for service in config.enabled_services] == ["a", "b", "c"]
+    assert config.files == ("/etc/xinetd.conf", "/etc/xinetd.d/a", "/etc/xinetd.d/b", "/etc/xinetd.d/c",
+                            f"{tmp_path}/self.conf")
+    assert [p.message for p in config.problems if "include loop" in p.message] == [
+        "include loop: /etc/xinetd.d is already being read; not read again" for _ in "abc"] + [
+        f"include loop: {tmp_path}/./self.conf is already being read; not read again"]
+    assert not any(p.io_error for p in config.problems)
+
+
+def test_too_many_included_files_stop_reading_as_incomplete_evidence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.collectors import xinetd
+
+    monkeypatch.setattr(xinetd, "MAX_FILES_READ", 3)
+    conf_d = tmp_path / "xinetd.d"
+    conf_d.mkdir()
+    for name in "abcd":
+        (conf_d / name).write_text("# nothing\n")
+    config = parse("includedir /etc/xinetd.d\n", files=RootedXinetdFiles(None, {"/etc/xinetd.d": str(conf_d)}))
+    assert config.files == ("/etc/xinetd.conf", "/etc/xinetd.d/a", "/etc/xinetd.d/b")
+    assert [p.io_error for p in config.problems] == [True, True]
+
+
+def test_a_symlink_loop_in_an_includedir_is_skipped_like_xinetd_does(tmp_path: Path) -> None:
+    """stat() fails with ELOOP for xinetd as for us: the config's real state, not evidence we
+    could not read (which would fail the whole xinetd collector)."""
+    conf_d = tmp_path / "xinetd.d"
+    conf_d.mkdir()
+    (conf_d / "loop").symlink_to(conf_d / "loop")
+    (conf_d / "svc").write_text(INTERNAL_ECHO % "")
+    config = parse("includedir /etc/xinetd.d\n", files=RootedXinetdFiles(None, {"/etc/xinetd.d": str(conf_d)}))
+    assert [service.name for service in config.enabled_services] == ["echo"]
+    assert [(p.io_error, p.message.split(":")[0]) for p in config.problems] == [
+        (False, "Unable to stat includedir file /etc/xinetd.d/loop")]
+
+
+def test_live_host_accounts_come_from_nss_like_xinetds_getpwnam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service running as an LDAP/SSSD account is enabled for xinetd (getpwnam finds it) even
+    though /etc/passwd lacks it: judging by /etc/passwd alone reported it disabled (fail open)."""
+    import pwd
+
+    from checker.collectors.xinetd import host_lookups
+
+    real_getpwnam = pwd.getpwnam
+
+    def getpwnam(name: str) -> object:
+        return real_getpwnam("nobody") if name == "ldap-svc" else real_getpwnam(name)
+
+    monkeypatch.setattr(pwd, "getpwnam", getpwnam)
+    text = ("service telnet\n{\n\tsocket_type = stream\n\twait = no\n\tuser = ldap-svc\n"
+            "\tserver = /bin/cat\n}\nservice ftp\n{\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = no-such-account-anywhere\n\tserver = /bin/cat\n}\n")
+    live = parse(text, host=host_lookups(RootedXinetdFiles(None)))
+    assert only(live, "telnet").enabled
+    assert not only(live, "ftp").enabled and "Unknown user" in (only(live, "ftp").disabled_reason or "")

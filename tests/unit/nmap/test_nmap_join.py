@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,68 @@ def test_nmap_xml_import_becomes_outside_only_hosts() -> None:
     assert all(s.network is not None and s.network.source == path for s in snapshots)
     with pytest.raises(InputError, match="nmap reported an error: Unsupported error"):
         import_nmap_xml(str(TESTDATA / "nmap-xml/Ullaakut-nmap/scan_error_other.xml"))
+
+
+def test_a_loopback_scan_never_joins_a_saved_snapshot_of_another_machine(tmp_path: Path) -> None:
+    """Every host lists 127.0.0.1 and ::1: in a saved snapshot they name the machine it came
+    from, while a scan of 127.0.0.1 reached the machine that ran nmap."""
+    from checker.snapshots import snapshot_to_json
+
+    remote = _local("127.0.0.1", "::1", "192.0.2.7", hostname="web-1")
+    path = tmp_path / "web-1.json"
+    path.write_text(snapshot_to_json(remote))
+    scan = str(TESTDATA / "nmap-xml/_generated-locally/loopback-7.93-tcp.xml")
+    web1, outside = gather_snapshots(_args(snapshot=[str(path)], nmap_xml=[scan]), None)
+    assert web1.host.hostname == "web-1" and web1.network is None
+    assert web1.collector(Collector.NMAP).status is CollectorStatus.NOT_RUN
+    assert outside.host.hostname == "127.0.0.1" and outside.network is not None
+    # Its non-loopback addresses still join, and a snapshot collected here keeps joining by 127.0.0.1.
+    (joined,) = join_outside_views([remote], [_scan("192.0.2.7", 80)], saved=1)
+    assert joined.network is not None and joined.network.address == "192.0.2.7"
+    saved, here = join_outside_views([remote, _local("127.0.0.1")], [_scan("127.0.0.1", 22)], saved=1)
+    assert saved.network is None and here.network is not None
+    # A snapshot saved on this very machine (same hostname) still joins a loopback scan.
+    import socket
+
+    (mine,) = join_outside_views([_local("127.0.0.1", hostname=socket.gethostname())], [_scan("127.0.0.1", 22)],
+                                 saved=1)
+    assert mine.network is not None
+
+
+def test_a_reverse_dns_name_never_joins_a_snapshot(tmp_path: Path) -> None:
+    """A PTR name is chosen by whoever controls the address's reverse zone: 192.0.2.66 answering
+    "web-1" must not become web-1's outside view. A name the scan was asked for still joins."""
+    xml = (b'<nmaprun scanner="nmap" start="1"><host><status state="up"/>'
+           b'<address addr="192.0.2.66" addrtype="ipv4"/>'
+           b'<hostnames><hostname name="web-1" type="PTR"/></hostnames>'
+           b'<ports><port protocol="tcp" portid="23"><state state="open"/></port></ports></host>'
+           b'<host><status state="up"/><address addr="198.51.100.9" addrtype="ipv4"/>'
+           b'<hostnames><hostname name="db-1" type="user"/><hostname name="web-1" type="PTR"/></hostnames>'
+           b'<ports><port protocol="tcp" portid="5432"><state state="open"/></port></ports></host>'
+           b'<runstats><finished time="2"/></runstats></nmaprun>')
+    path = tmp_path / "scan.xml"
+    path.write_bytes(xml)
+    web1 = _local("192.0.2.7", hostname="web-1")
+    db1 = _local("10.0.0.9", hostname="db-1")
+    web, db, outside = join_outside_views([web1, db1], import_nmap_xml(str(path)))
+    assert web.network is None
+    assert db.network is not None and db.network.address == "198.51.100.9"
+    assert outside.host.hostname == "192.0.2.66" and outside.network is not None
+
+
+def test_an_endless_nmap_xml_is_refused_after_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--nmap-xml /dev/zero` was read whole (memory without bound) before the size check."""
+    from checker.collectors import nmap_xml
+
+    monkeypatch.setattr(nmap_xml, "MAX_DOCUMENT_BYTES", 1 << 20)
+    with pytest.raises(InputError, match="larger than 1 MiB, refused"):
+        import_nmap_xml("/dev/zero")
+
+
+def test_an_image_read_with_root_never_gets_the_collecting_machines_outside_view() -> None:
+    """`collect --root /mnt/img --target vm`: the snapshot carries the collecting machine's
+    hostname, but nmap reached that machine, not the image."""
+    image = Snapshot(host=HostInfo("vm", "t", "0.1.0", root="/mnt/img"))
+    joined = join_outside_views([image], [_scan("192.0.2.9", 22, name="vm")])
+    assert [(s.host.hostname, s.host.root, s.network is not None) for s in joined] == [
+        ("vm", "/mnt/img", False), ("vm", None, True)]

@@ -15,6 +15,8 @@ from checker.targets import Target, TargetKind, parse_target, parse_targets
     ("localhost", "localhost", TargetKind.HOSTNAME, "ipv4", 1),
     ("web-1.example.internal", "web-1.example.internal", TargetKind.HOSTNAME, "ipv4", 1),
     ("web-1.example.internal.", "web-1.example.internal.", TargetKind.HOSTNAME, "ipv4", 1),
+    ("0xdb.example", "0xdb.example", TargetKind.HOSTNAME, "ipv4", 1),
+    ("cafe0x1", "cafe0x1", TargetKind.HOSTNAME, "ipv4", 1),
     ("127.0.0.0/30", "127.0.0.0/30", TargetKind.NETWORK, "ipv4", 4),
     ("127.0.0.5/30", "127.0.0.4/30", TargetKind.NETWORK, "ipv4", 4),
     ("::1/128", "::1/128", TargetKind.NETWORK, "ipv6", 1),
@@ -61,6 +63,10 @@ def test_valid_targets(text: str, spec: str, kind: TargetKind, family: str, size
     ("host-.example", "valid hostname"),
     ("a" * 300, "longer than"),
     ("ex\u00e4mple.com", "letters, digits"),
+    # getaddrinfo reads these as 127.0.0.1 without a lookup: addresses posing as hostnames.
+    ("0x7f000001", "hexadecimal/octal IPv4 address"),
+    ("0x7f.0x1", "hexadecimal/octal IPv4 address"),
+    ("0X7F.0.0.0x1", "hexadecimal/octal IPv4 address"),
 ])
 def test_bad_targets_are_refused_naming_them(text: str, reason: str) -> None:
     with pytest.raises(TargetError) as info:
