@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from checker.checks import check_info
@@ -101,14 +101,44 @@ def _link(location: Location | None, limit: int | None) -> str:
     return f"[{cell(str(location), limit)}]({target})"
 
 
+class _LazyRows(Sequence[str]):
+    """Table lines rendered on first access and kept. Fitting the report under 1 MiB reads
+    rows only while they fit, so 10,000 passes cost the few hundred that are shown."""
+
+    def __init__(self, results: Sequence[Result], render: Callable[[Result, int | None], str],
+                 limit: int | None) -> None:
+        self._results = results
+        self._render = render
+        self._limit = limit
+        self._done: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        while len(self._done) <= index:  # IndexError past the end comes from _results, as it should
+            self._done.append(self._render(self._results[len(self._done)], self._limit))
+        return self._done[index]
+
+
 @dataclass
 class _Table:
-    """One table of the report; `rows` are already-rendered lines (without the newline)."""
+    """One table of the report; `rows` are its lines (without the newline), rendered lazily."""
 
     key: str
     title: str
     headers: Sequence[str]
-    rows: list[str]
+    rows: Sequence[str]
     noun: str
     """What a row is, for the truncation note (`passes`, `failures`...)."""
     details: bool = False
@@ -205,8 +235,8 @@ def _tables(report: Report, limit: int | None) -> list[_Table]:
     failures = sorted((r for r in results if r.status is Status.FAIL),
                       key=lambda r: (-r.severity.rank, *r.sort_key()))
 
-    def rows(selected: Sequence[Result], render: Callable[[Result, int | None], str]) -> list[str]:
-        return [render(result, limit) for result in selected]
+    def rows(selected: Sequence[Result], render: Callable[[Result, int | None], str]) -> _LazyRows:
+        return _LazyRows(selected, render, limit)
 
     short = ("Check", "Host", "Resource", "Message", "Baseline")
     return [
@@ -323,6 +353,15 @@ def _fit(prefix: str, tables: list[_Table], budget: int, must_keep: Sequence[str
     def render() -> str:
         return prefix + "".join(t.render(shown[t.key]) for t in tables)
 
+    # Cheap check first: the frame, then the must-keep rows one by one, giving up as soon as
+    # they cannot fit (so an oversized attempt renders about `budget` bytes, not every row).
+    used = _size(prefix) + sum(_size(t.render(0)) for t in tables)
+    for table in tables:
+        if table.key in must_keep:
+            for row in table.rows:
+                used += _size(row) + 1
+                if used > budget:
+                    return None
     used = _size(render())
     if used > budget:
         return None
