@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import importlib
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -27,7 +25,6 @@ from checker.errors import UsageError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
 from checker.models import Baseline, Report, Snapshot
 from checker.output import write_text_atomic
-from checker.serialize import to_data
 
 FORMAT_FILES = {
     OutputFormat.JSON: "results.json",
@@ -96,15 +93,10 @@ def _snapshot_files(report: Report) -> dict[str, Snapshot]:
 
 
 def _snapshot_json(snapshot: Snapshot) -> str:
-    """The snapshot as `collect -o` writes it (`checker.snapshots.snapshot_to_json`), if that exists."""
-    try:
-        module = importlib.import_module("checker.snapshots")
-    except ImportError:
-        module = None
-    writer = getattr(module, "snapshot_to_json", None)
-    if writer is None:
-        return json.dumps(to_data(snapshot), sort_keys=True, indent=2) + "\n"
-    return str(writer(snapshot))
+    """The snapshot exactly as `collect -o` writes it."""
+    from checker.snapshots import snapshot_to_json
+
+    return snapshot_to_json(snapshot)
 
 
 def _baseline_yaml(baseline: Baseline) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 import types
 import typing
 from collections.abc import Mapping
@@ -140,3 +141,44 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             return data
         raise ValueError(f"{path}: expected a {tp.__name__}")
     raise ValueError(f"{path}: cannot convert to {tp!r}")
+
+
+def dumps_by_line(value: Any, *, depth: int) -> str:
+    """Deterministic JSON laid out one record per line, fast on large documents.
+
+    Containers nested less than `depth` deep are written one member per line (indented by
+    two spaces), a list exactly `depth` deep too; anything deeper is written on one line by
+    the C encoder. `json.dumps(indent=2)` gives the same data but goes through Python's
+    pure-Python encoder (about 40 % of a 10,000-listener audit); a fully compact dump is fast
+    but puts a 36 MB report on one line. With the right `depth` each result, listener or unit
+    is one line: readable, and friendly to `diff` and `git`. Keys are sorted; non-ASCII is
+    escaped (`\\uXXXX`), so control characters and lone surrogates survive.
+    """
+    parts: list[str] = []
+    _dump_lines(value, 0, depth, parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+_COMPACT = json.JSONEncoder(sort_keys=True, separators=(", ", ": ")).encode
+
+
+def _dump_lines(value: Any, level: int, depth: int, out: list[str]) -> None:
+    expand = isinstance(value, (dict, list)) and value and (
+        level < depth or (level == depth and isinstance(value, list)))
+    if not expand:
+        out.append(_COMPACT(value))
+        return
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        out.append("{")
+        for index, key in enumerate(sorted(value)):
+            out.append(("," if index else "") + inner + _COMPACT(key) + ": ")
+            _dump_lines(value[key], level + 1, depth, out)
+        out.append("\n" + "  " * level + "}")
+    else:
+        out.append("[")
+        for index, item in enumerate(value):
+            out.append(("," if index else "") + inner)
+            _dump_lines(item, level + 1, depth, out)
+        out.append("\n" + "  " * level + "]")

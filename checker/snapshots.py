@@ -17,7 +17,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.models import Snapshot
-from checker.serialize import from_data, to_data
+from checker.serialize import dumps_by_line, from_data, to_data
 
 SCHEMA_VERSION = 1
 MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
@@ -25,15 +25,16 @@ MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:
-    """The snapshot as deterministic JSON text (sorted keys, 2-space indent, final newline)."""
-    return json.dumps(to_data(snapshot), sort_keys=True, indent=2) + "\n"
+    """The snapshot as deterministic JSON text: sorted keys, one line per listener, unit,
+    socket unit, xinetd service and scanned port (`serialize.dumps_by_line`), final newline."""
+    return dumps_by_line(to_data(snapshot), depth=1)
 
 
 def snapshots_to_json(snapshots: list[Snapshot]) -> str:
     """One snapshot -> an object; several -> a JSON list (what `collect -o` writes)."""
     if len(snapshots) == 1:
         return snapshot_to_json(snapshots[0])
-    return json.dumps([to_data(snapshot) for snapshot in snapshots], sort_keys=True, indent=2) + "\n"
+    return dumps_by_line([to_data(snapshot) for snapshot in snapshots], depth=2)
 
 
 def _read_document(path: str) -> Any:

@@ -12,13 +12,12 @@ characters and lone surrogates survive).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
 from checker.formatters.interface import FormatOptions, Formatter
 from checker.models import Report
-from checker.serialize import to_data
+from checker.serialize import dumps_by_line, to_data
 
 RESULTS_FORMAT = "surfacecheck-results"
 """Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""
@@ -60,7 +59,8 @@ def report_to_data(report: Report) -> dict[str, Any]:
 
 class JsonFormatter(Formatter):
     def format(self, report: Report, options: FormatOptions) -> str:
-        return json.dumps(report_to_data(report), sort_keys=True, indent=2) + "\n"
+        # One line per result and per observed record (listener, unit, xinetd service).
+        return dumps_by_line(report_to_data(report), depth=4)
 
 
 FORMATTER = JsonFormatter()

@@ -93,3 +93,17 @@ def test_atomic_write_replaces_a_regular_file(tmp_path) -> None:
     write_text_atomic(str(target), "new\n")
     assert target.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_dumps_by_line_is_json_with_one_record_a_line() -> None:
+    import json
+
+    from checker.serialize import dumps_by_line
+
+    data = {"b": [{"y": 1, "x": "\u0000\ud800é"}, {"z": []}], "a": {}, "c": {"k": [1, 2]}, "d": []}
+    text = dumps_by_line(data, depth=1)
+    assert json.loads(text) == data
+    assert text == ('{\n  "a": {},\n  "b": [\n    {"x": "\\u0000\\ud800\\u00e9", "y": 1},\n    {"z": []}\n  ],\n'
+                    '  "c": {"k": [1, 2]},\n  "d": []\n}\n')
+    assert dumps_by_line(data, depth=0) == json.dumps(data, sort_keys=True, separators=(", ", ": ")) + "\n"
+    assert dumps_by_line([], depth=3) == "[]\n"

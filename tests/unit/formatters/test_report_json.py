@@ -14,6 +14,7 @@ from checker.errors import InputError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
 from checker.models import Report
 from checker.results_io import load_report
+from checker.serialize import dumps_by_line
 
 RESULTS_SCHEMA = REPO / "schemas" / "results.schema.json"
 SNAPSHOT_SCHEMA = REPO / "schemas" / "snapshot.schema.json"
@@ -31,8 +32,10 @@ def test_deterministic_and_sorted(report: Report) -> None:
     text = render(report)
     assert text == render(report)
     data = json.loads(text)
-    assert json.dumps(data, sort_keys=True, indent=2) + "\n" == text
+    assert dumps_by_line(data, depth=4) == text  # canonical: sorted keys, fixed layout
     assert [h["name"] for h in data["hosts"]] == ["db-2", "edge-3", "web-1"]
+    result_lines = [line for line in text.splitlines() if line.lstrip().startswith('{"check": ')]
+    assert len(result_lines) == sum(len(h["results"]) for h in data["hosts"])  # one line per result
 
 
 def test_valid_against_results_schema(report: Report) -> None:
