@@ -28,6 +28,7 @@ def write_text_atomic(path: str, text: str) -> None:
         return
     directory = os.path.dirname(os.path.abspath(path))
     try:
+        os.makedirs(directory, exist_ok=True)  # `--junit reports/junit.xml` in a fresh CI checkout
         fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc

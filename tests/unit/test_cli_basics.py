@@ -107,3 +107,23 @@ def test_dumps_by_line_is_json_with_one_record_a_line() -> None:
                     '  "c": {"k": [1, 2]},\n  "d": []\n}\n')
     assert dumps_by_line(data, depth=0) == json.dumps(data, sort_keys=True, separators=(", ", ": ")) + "\n"
     assert dumps_by_line([], depth=3) == "[]\n"
+
+
+def test_reports_create_missing_parent_directories(tmp_path) -> None:
+    from checker.output import write_text_atomic
+
+    target = tmp_path / "reports" / "ci" / "junit.xml"
+    write_text_atomic(str(target), "<testsuites/>\n")
+    assert target.read_text() == "<testsuites/>\n"
+
+
+def test_unwritable_report_is_one_line_error(tmp_path) -> None:
+    import pytest
+
+    from checker.errors import OutputError
+    from checker.output import write_text_atomic
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_text_atomic(str(blocker / "junit.xml"), "x")
