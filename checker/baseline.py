@@ -24,7 +24,7 @@ import hashlib
 import ipaddress
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -521,41 +521,21 @@ def build_file_rules(doc: Document) -> FileRules:
         rules.socket_location = doc.location(("socket_units",), key=True)
     if "default" in sockets:
         rules.socket_default = DefaultPolicy(sockets["default"])
-    allowed_sockets: dict[str, int] = {}
-    for index, raw_name, entry in _unit_entries(sockets.get("allow", []), "unit"):
-        path = ("socket_units", "allow", index)
-        name = _socket_unit_name(raw_name)
-        if name in allowed_sockets:
-            problems.append(doc.problem(path, f"duplicate socket_units.allow entry {name!r}"))
-        allowed_sockets[name] = index
+    socket_allow, socket_forbid = _allow_and_forbid(doc, "socket_units", "unit", "socket unit",
+                                                    _socket_unit_name, problems)
+    for name, path, entry in socket_allow:
         listen = tuple(str(v) for v in entry["listen"]) if "listen" in entry else None
         rules.socket_allow.append(SocketUnitAllow(name, _meta(doc, path, entry), listen))
-    for index, raw_name, entry in _unit_entries(sockets.get("forbid", []), "unit"):
-        path = ("socket_units", "forbid", index)
-        name = _socket_unit_name(raw_name)
-        if name in allowed_sockets:
-            problems.append(doc.problem(path, f"socket unit {name!r} is both allowed (line "
-                                              f"{doc.location(('socket_units', 'allow', allowed_sockets[name])).line}) "
-                                              "and forbidden"))
-        rules.socket_forbid.append(UnitForbid(name, _meta(doc, path, entry)))
+    rules.socket_forbid = [UnitForbid(name, _meta(doc, path, entry)) for name, path, entry in socket_forbid]
 
     xinetd = data.get("xinetd", {})
     if "xinetd" in data:
         rules.xinetd_location = doc.location(("xinetd",), key=True)
     if "default" in xinetd:
         rules.xinetd_default = DefaultPolicy(xinetd["default"])
-    allowed_services: dict[str, int] = {}
-    for index, name, entry in _unit_entries(xinetd.get("allow", []), "service"):
-        path = ("xinetd", "allow", index)
-        if name in allowed_services:
-            problems.append(doc.problem(path, f"duplicate xinetd.allow entry {name!r}"))
-        allowed_services[name] = index
-        rules.xinetd_allow.append(XinetdAllow(name, _meta(doc, path, entry)))
-    for index, name, entry in _unit_entries(xinetd.get("forbid", []), "service"):
-        path = ("xinetd", "forbid", index)
-        if name in allowed_services:
-            problems.append(doc.problem(path, f"xinetd service {name!r} is both allowed and forbidden"))
-        rules.xinetd_forbid.append(UnitForbid(name, _meta(doc, path, entry)))
+    xinetd_allow, xinetd_forbid = _allow_and_forbid(doc, "xinetd", "service", "xinetd service", str, problems)
+    rules.xinetd_allow = [XinetdAllow(name, _meta(doc, path, entry)) for name, path, entry in xinetd_allow]
+    rules.xinetd_forbid = [UnitForbid(name, _meta(doc, path, entry)) for name, path, entry in xinetd_forbid]
     if "limits" in xinetd:
         rules.xinetd_limits = _limits(doc, xinetd["limits"])
 
@@ -603,6 +583,36 @@ def build_file_rules(doc: Document) -> FileRules:
     if problems:
         raise BaselineError(problems)
     return rules
+
+
+NamedEntry = tuple[str, Path, Mapping[str, Any]]
+"""A normalised name, where its entry is, and the entry (empty for the bare-name form)."""
+
+
+def _allow_and_forbid(doc: Document, section: str, key: str, what: str, normalise: Callable[[str], str],
+                      problems: list[Problem]) -> tuple[list[NamedEntry], list[NamedEntry]]:
+    """`SECTION.allow` and `SECTION.forbid` of unit-like names (bare names or objects with
+    `key`), normalised. A duplicate allow, and a name both allowed and forbidden in one file,
+    are problems (across files, `extends` lets the later file win instead)."""
+    body = doc.data.get(section, {})
+    allowed: dict[str, Path] = {}
+    allow: list[NamedEntry] = []
+    for index, raw_name, entry in _unit_entries(body.get("allow", []), key):
+        path: Path = (section, "allow", index)
+        name = normalise(raw_name)
+        if name in allowed:
+            problems.append(doc.problem(path, f"duplicate {section}.allow entry {name!r}"))
+        allowed[name] = path
+        allow.append((name, path, entry))
+    forbid: list[NamedEntry] = []
+    for index, raw_name, entry in _unit_entries(body.get("forbid", []), key):
+        path = (section, "forbid", index)
+        name = normalise(raw_name)
+        if name in allowed:
+            problems.append(doc.problem(path, f"{what} {name!r} is both allowed (line "
+                                              f"{doc.location(allowed[name]).line}) and forbidden"))
+        forbid.append((name, path, entry))
+    return allow, forbid
 
 
 def _port_spec_problem(spec: str, *, allow_none: bool) -> str | None:

@@ -57,6 +57,8 @@ CASES = [
      4, "socket unit 'telnet.socket' is both allowed"),
     ("socket-duplicate-short-name", "version: 1\nsocket_units:\n  allow: [ssh.socket, ssh]\n", 3,
      "duplicate socket_units.allow entry 'ssh.socket'"),
+    ("xinetd-allow-forbid", "version: 1\nxinetd:\n  allow: [telnet]\n  forbid:\n    - {service: telnet}\n", 5,
+     "xinetd service 'telnet' is both allowed (line 3) and forbidden"),
     ("xinetd-dup-allow", "version: 1\nxinetd:\n  allow: [echo, echo]\n", 3, "duplicate xinetd.allow entry 'echo'"),
     ("xinetd-limit-negative", "version: 1\nxinetd:\n  limits:\n    instances: {max: -1}\n", 4, "-1 is less than"),
     ("xinetd-limit-unknown", "version: 1\nxinetd:\n  limits:\n    instance: {max: 5}\n", 4,
