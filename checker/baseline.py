@@ -811,7 +811,7 @@ def merge(files: Sequence[FileRules], display_path: str) -> Baseline:
         scan=ScanSettings(**scan),
         waivers=tuple(waivers),
     )
-    return replace(baseline, resolved=resolved_document(baseline))
+    return baseline
 
 
 _LIMIT_FIELDS = {

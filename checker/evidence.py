@@ -15,11 +15,9 @@ missing ones are rendered here with the default options.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import os
 import re
-from collections.abc import Mapping
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
@@ -102,21 +100,12 @@ def _snapshot_json(snapshot: Snapshot) -> str:
 def _baseline_yaml(baseline: Baseline) -> str:
     import yaml
 
+    from checker.baseline import resolved_document
+
     def comment(text: str) -> str:
         return "# " + "".join(ch if ch.isprintable() else "?" for ch in text) + "\n"
 
     header = comment(f"The baseline {baseline.name!r} as evaluated: {baseline.path} with `extends` merged.")
     header += "".join(comment(f"source: {s.path} sha256 {s.sha256}") for s in baseline.sources)
-    body = yaml.safe_dump(_plain(baseline.resolved), sort_keys=True, default_flow_style=False, allow_unicode=False)
+    body = yaml.safe_dump(resolved_document(baseline), sort_keys=True, default_flow_style=False, allow_unicode=False)
     return header + body
-
-
-def _plain(value: object) -> object:
-    """Mappings -> dicts, tuples -> lists (what `yaml.safe_dump` represents); dates stay dates."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value

@@ -357,8 +357,6 @@ class Baseline:
     connections: tuple[ConnectionLimit, ...] = ()
     scan: ScanSettings = field(default_factory=ScanSettings)
     waivers: tuple[Waiver, ...] = ()
-    resolved: Mapping[str, Any] = field(default_factory=dict)
-    """The merged document as plain data (for the evidence bundle's resolved baseline)."""
 
 
 # --------------------------------------------------------------------------- snapshot

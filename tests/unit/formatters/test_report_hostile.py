@@ -159,7 +159,7 @@ def test_whole_pipeline_json_to_report_command_and_evidence_bundle(hostile: Repo
     assert validate_junit((out / "r.xml").read_text("utf-8")) == expected_counts(hostile)
     validate_markdown((out / "r.md").read_text("utf-8"), hostile)
 
-    baseline = Baseline(path="policies/web.yaml", name=HOSTILE, resolved={"name": HOSTILE, "ports": {}})
+    baseline = Baseline(path="policies/web.yaml", name=HOSTILE)
     bundle = tmp_path / "bundle"
     write_evidence_bundle(str(bundle), load_report(str(saved)), baseline, {})
     check = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=bundle, capture_output=True,
