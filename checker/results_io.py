@@ -10,21 +10,22 @@ becomes one `InputError` line: `PATH: message`. No evaluation happens here.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checker.errors import InputError
 from checker.formatters.json import RESULTS_FORMAT, RESULTS_VERSION
+from checker.json_input import read_json_file
 from checker.models import Report
 from checker.serialize import from_data
-
-MAX_RESULTS_BYTES = 512 * 1024 * 1024
-"""Refuse results files over this size instead of exhausting memory."""
 
 
 def load_report(path: str) -> Report:
     """The `Report` saved in `path`. Raises `InputError` (`path: message`) if it cannot be used."""
-    data = _read_json(path)
+    return report_from_document(path, read_json_file(path))
+
+
+def report_from_document(path: str, data: Any) -> Report:
+    """The `Report` in a decoded results document read from `path` (named in errors)."""
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
         raise InputError(f"{path}: not a surfacecheck results file (no \"format\": \"{RESULTS_FORMAT}\")")
     version = data.get("version")
@@ -32,24 +33,6 @@ def load_report(path: str) -> Report:
         raise InputError(f"{path}: unsupported results version {version!r} (this surfacecheck reads "
                          f"version {RESULTS_VERSION})")
     return _report_from_data(path, data)
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_RESULTS_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_RESULTS_BYTES:
-        raise InputError(f"{path}: larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8: byte {exc.start}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise InputError(f"{path}: JSON nested too deeply") from exc
 
 
 _JSON_PATHS = ("$.tool.version", "$.baseline.path", "$.baseline.name", "$.baseline.sources",

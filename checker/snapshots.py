@@ -92,7 +92,11 @@ def _validate(data: Any, label: str) -> None:
 
 def load_snapshot_list(path: str) -> list[Snapshot]:
     """Every snapshot in `path`: a single object or a JSON list of them (as `collect` writes)."""
-    data = _read_document(path)
+    return snapshots_from_document(path, _read_document(path))
+
+
+def snapshots_from_document(path: str, data: Any) -> list[Snapshot]:
+    """The snapshots of a decoded document read from `path`: one object or a list of them."""
     if isinstance(data, list):
         if not data:
             raise InputError(f"{path}: an empty list holds no snapshot")

@@ -10,45 +10,22 @@ files must be of the same kind. Exit codes follow ndiff: 0 identical, 1 differen
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import Any
 
 from checker.diff import diff_reports, diff_snapshots, render_json, render_markdown, render_text
 from checker.errors import InputError
-from checker.models import Report, Snapshot
+from checker.formatters.json import RESULTS_FORMAT
+from checker.json_input import read_json_file
 from checker.output import write_text_atomic
 
 SNAPSHOTS = "snapshots"
 RESULTS = "results"
 
-MAX_INPUT_BYTES = 512 * 1024 * 1024
-"""A results file of 1,000 hosts stays far below this; anything bigger is not ours."""
 
-
-def detect_kind(path: str) -> str:
-    """`snapshots` or `results`; InputError when `path` is neither.
-
-    The file is then read again by the loader of its kind, which validates it against its
-    schema: reading twice is cheaper than two partial parsers.
-    """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_INPUT_BYTES + 1)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a snapshot or results file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB, refused")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; expected a snapshot or results JSON file") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
-    if isinstance(data, dict) and (data.get("format") == "surfacecheck-results" or "hosts" in data):
+def _kind(path: str, data: Any) -> str:
+    """`snapshots` or `results` for a decoded document; InputError when it is neither."""
+    if isinstance(data, dict) and (data.get("format") == RESULTS_FORMAT or "hosts" in data):
         return RESULTS
     if isinstance(data, dict) and "host" in data:
         return SNAPSHOTS
@@ -58,29 +35,24 @@ def detect_kind(path: str) -> str:
                      "(surfacecheck audit --json)")
 
 
-def load_snapshots(path: str) -> list[Snapshot]:
-    """The snapshots of one file (one object, or a list of them), schema-validated."""
-    from checker.snapshots import load_snapshot_list
-
-    return load_snapshot_list(path)
-
-
-def load_results(path: str) -> Report:
-    from checker.results_io import load_report
-
-    return load_report(path)
-
-
 def run(args: argparse.Namespace) -> int:
-    old_kind = detect_kind(args.old)
-    new_kind = detect_kind(args.new)
+    # Each file is read once; its kind decides which loader validates and builds it.
+    old_data, new_data = read_json_file(args.old), read_json_file(args.new)
+    old_kind, new_kind = _kind(args.old, old_data), _kind(args.new, new_data)
     if old_kind != new_kind:
         raise InputError(f"cannot compare {old_kind} ({args.old}) with {new_kind} ({args.new}): "
                          "give two snapshots or two results files")
+    names = (args.old, args.new)
     if old_kind == SNAPSHOTS:
-        drifts = diff_snapshots(load_snapshots(args.old), load_snapshots(args.new), names=(args.old, args.new))
+        from checker.snapshots import snapshots_from_document
+
+        drifts = diff_snapshots(snapshots_from_document(args.old, old_data),
+                                snapshots_from_document(args.new, new_data), names=names)
     else:
-        drifts = diff_reports(load_results(args.old), load_results(args.new), names=(args.old, args.new))
+        from checker.results_io import report_from_document
+
+        drifts = diff_reports(report_from_document(args.old, old_data),
+                              report_from_document(args.new, new_data), names=names)
     outputs = [(path, render) for path, render in ((args.json, "json"), (args.markdown, "markdown")) if path]
     for path, render in outputs:
         if render == "json":
