@@ -48,10 +48,6 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 PLACEHOLDER_SUITE = "surfacecheck"
 
 
-def _clean(text: str) -> str:
-    return strip_xml_illegal(text)
-
-
 def _details(result: Result) -> str:
     """The element text: the message first, then everything a reader needs to act."""
     lines = [result.message or f"{result.check.value}: {result.status.value}"]
@@ -68,21 +64,21 @@ def _details(result: Result) -> str:
         lines.append(f"controls: {', '.join(result.controls)}")
     if result.remediation and result.status in (Status.FAIL, Status.ERROR):
         lines.append(f"remediation: {result.remediation}")
-    return _clean("\n".join(lines))
+    return strip_xml_illegal("\n".join(lines))
 
 
 def _testcase(result: Result, options: FormatOptions) -> TestCase:
     file = line = None
     if options.junit_file_attrs and result.location is not None:
-        file = _clean(result.location.file)
+        file = strip_xml_illegal(result.location.file)
         line = str(result.location.line) if result.location.line > 0 else None
     case = TestCase(
-        _clean(result.resource) or "(no resource)",
+        strip_xml_illegal(result.resource) or "(no resource)",
         classname=result.check.value.replace(".", "_"),
         file=file,
         line=line,
     )
-    message = _clean(result.message) or f"{result.check.value}: {result.status.value}"
+    message = strip_xml_illegal(result.message) or f"{result.check.value}: {result.status.value}"
     details = _details(result)
     if result.status is Status.FAIL:
         case.add_failure_info(message=message, output=details, failure_type=result.severity.value)
@@ -91,7 +87,7 @@ def _testcase(result: Result, options: FormatOptions) -> TestCase:
     elif result.status is Status.SKIP:
         case.add_skipped_info(message=message, output=details)
     elif result.status is Status.WAIVED and result.waiver is not None:
-        case.stdout = _clean(
+        case.stdout = strip_xml_illegal(
             f"waived: {result.waiver.reason}\n"
             f"waived until {result.waiver.expires.isoformat()} by the waiver at {result.waiver.location}\n"
             + details
@@ -104,18 +100,18 @@ def _testcase(result: Result, options: FormatOptions) -> TestCase:
 def _suite(host: HostReport, report: Report, options: FormatOptions) -> TestSuite:
     info = host.snapshot.host
     properties = {
-        "baseline": _clean(report.baseline_name),
-        "baseline.path": _clean(report.baseline_path),
+        "baseline": strip_xml_illegal(report.baseline_name),
+        "baseline.path": strip_xml_illegal(report.baseline_path),
         "baseline.sha256": report.baseline_sources[0].sha256 if report.baseline_sources else "",
-        "collected_at": _clean(info.collected_at),
+        "collected_at": strip_xml_illegal(info.collected_at),
         "privileged": "true" if info.privileged else "false",
-        "tool.version": _clean(report.tool_version),
+        "tool.version": strip_xml_illegal(report.tool_version),
     }
     return TestSuite(
-        _clean(host.name) or "(unnamed host)",
+        strip_xml_illegal(host.name) or "(unnamed host)",
         [_testcase(result, options) for result in sorted_results(host)],
-        hostname=_clean(info.hostname) or None,
-        timestamp=_clean(info.collected_at) or None,
+        hostname=strip_xml_illegal(info.hostname) or None,
+        timestamp=strip_xml_illegal(info.collected_at) or None,
         properties=properties,
     )
 
