@@ -28,12 +28,12 @@ This module does not parse nmap XML nor build nmap arguments (see checker.collec
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from checker.collectors import utc_now
 from checker.errors import InputError, UsageError
 from checker.models import Baseline, Collector, CollectorRun, CollectorStatus, HostInfo, ScanSettings, Snapshot
 from checker.targets import Target, parse_targets
@@ -133,7 +133,7 @@ def import_nmap_xml(path: str) -> list[HostScan]:
         raise InputError(f"{path}: nmap reported an error: {run.error}")
     if not run.complete:
         raise InputError(f"{path}: no <runstats><finished>: the scan did not finish")
-    imported_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    imported_at = utc_now()
     scans: list[HostScan] = []
     for host in run.hosts:
         view = host.view

@@ -4,3 +4,11 @@ A collector never raises for a failure of its source: it records a `CollectorRun
 status FAILED/UNAVAILABLE and a one-line reason in the snapshot, and the other collectors
 still run (fail closed: the evaluator turns missing evidence into `error` results).
 """
+
+
+def utc_now() -> str:
+    """The current UTC time as snapshots record it: `2026-11-21T09:40:54Z`. Only collection
+    reads the clock; the evaluator takes "today" from these stamps."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

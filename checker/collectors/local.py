@@ -15,7 +15,6 @@ error escapes, and even that is caught per collector and recorded.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import platform
 import socket
@@ -24,6 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from checker import __version__
 from checker._subprocess import CommandFailed
+from checker.collectors import utc_now
+from checker.collectors.systemd import ROOT_RUNTIME_REASON
 from checker.models import (
     Collector,
     CollectorRun,
@@ -38,11 +39,6 @@ from checker.models import (
 
 DEFAULT_XINETD_CONF = "/etc/xinetd.conf"
 ROOT_SOCKETS_REASON = "--root: live sockets of the image are not observable"
-ROOT_RUNTIME_REASON = "--root: runtime state not available"
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def one_line(text: str, limit: int = 300) -> str:

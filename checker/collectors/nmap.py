@@ -41,13 +41,13 @@ a fixed ~0.1 s of Python start-up.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from checker._subprocess import CommandFailed, run_command
+from checker.collectors import utc_now
 from checker.collectors.nmap_args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
 from checker.collectors.nmap_xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
@@ -75,10 +75,6 @@ class HostScan:
 
 
 ProgressCallback = Callable[[Sequence[HostScan]], None]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ok() -> CollectorRun:
@@ -267,7 +263,7 @@ def scan_targets(
     if privileged is None:
         privileged = os.geteuid() == 0
     invocations = plan_invocations(targets, settings, privileged=privileged, nmap=nmap)
-    started_at = _now()
+    started_at = utc_now()
     outcomes: list[list[HostScan]] = [[] for _ in invocations]
     with ThreadPoolExecutor(max_workers=min(jobs, len(invocations)), thread_name_prefix="nmap") as pool:
         futures = {pool.submit(_run_one, inv, settings, started_at): i for i, inv in enumerate(invocations)}
