@@ -3,7 +3,7 @@
 DESIGN.md section 9: linear (10x the input takes at most 11x the time) and peak memory
 under 300 MB. The snapshots are synthetic but shaped like real hosts (30 listeners, 40
 units, 3 socket units, 4 xinetd services each, an nmap view on every tenth), built with the
-model and written with `checker.snapshots.snapshot_to_json`, so they are exactly what
+model and written with `checker.storage.snapshots.snapshot_to_json`, so they are exactly what
 `surfacecheck collect -o` writes. The targets are judged on `audit --snapshot ...` without
 report files (loading + evaluation, the console summary suppressed); `audit ... --json`
 (also rendering the full results document) is measured once per size for information, since
@@ -52,7 +52,7 @@ def build_baseline() -> str:
 
 
 def build_snapshot(index: int, rng: random.Random):  # type: ignore[no-untyped-def]
-    from checker.models import (
+    from checker.model import (
         Collector,
         CollectorRun,
         CollectorStatus,
@@ -113,7 +113,7 @@ def build_snapshot(index: int, rng: random.Random):  # type: ignore[no-untyped-d
 
 
 def write_snapshots(directory: str, count: int) -> list[str]:
-    from checker.snapshots import snapshot_to_json
+    from checker.storage.snapshots import snapshot_to_json
 
     os.makedirs(directory, exist_ok=True)
     rng = random.Random(8)

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from checker.models import (
+from checker.model import (
     Baseline,
     BaselineSource,
     CheckId,

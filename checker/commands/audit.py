@@ -1,8 +1,8 @@
 """`surfacecheck audit`: load the baseline, gather snapshots, evaluate, write reports, exit code.
 
-Just the wiring of the three stages (STYLE.md practice 1): `checker.baseline` loads,
-`checker.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
-render, `checker.output` writes atomically. Every requested format is rendered before any
+Just the wiring of the three stages (STYLE.md practice 1): `checker.policy.load` loads,
+`checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
+render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
 file is written, so a formatter failure leaves no half-updated set of reports. The console
 summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
 under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only.
@@ -13,17 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from checker.models import Severity
+from checker.model import Severity
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.baseline import load_baseline
+    from checker.collect.gather import gather_snapshots
     from checker.commands.report import requested_outputs
-    from checker.console import render_summary
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import FormatOptions, OutputFormat, get_formatter
-    from checker.gather import gather_snapshots
-    from checker.output import write_text_atomic
+    from checker.formatters.console import render_summary
+    from checker.policy.load import load_baseline
+    from checker.storage.atomic import write_text_atomic
 
     outputs = requested_outputs(args)
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     for fmt, path in outputs.items():
         write_text_atomic(path, rendered[fmt])
     if evidence_dir:
-        from checker.evidence import write_evidence_bundle
+        from checker.storage.evidence import write_evidence_bundle
 
         write_evidence_bundle(evidence_dir, report, baseline, rendered)
 

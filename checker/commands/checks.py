@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from checker.checks import CHECKS
+from checker.model.checks import CHECKS
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
 """`surfacecheck collect`: write snapshot(s), evaluate nothing.
 
-Collection goes through `checker.gather.gather_snapshots` (the same path as `audit`), so the
+Collection goes through `checker.collect.gather.gather_snapshots` (the same path as `audit`), so the
 inside view (`--local`, `--root`, `--xinetd-conf`) and the outside view (`--target`,
 `--nmap-xml`) both work here. One snapshot is written as a JSON object, several as a JSON list
-(`checker.snapshots.snapshots_to_json`), atomically, to `-o FILE` or stdout.
+(`checker.storage.snapshots.snapshots_to_json`), atomically, to `-o FILE` or stdout.
 
 Collector failures are data in the snapshot, not errors: the exit code is 0 whenever a
 snapshot was written, 2 for unusable options or inputs.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 
+from checker.collect.gather import gather_snapshots
 from checker.errors import ExitCode
-from checker.gather import gather_snapshots
-from checker.output import write_text_atomic
-from checker.snapshots import snapshots_to_json
+from checker.storage.atomic import write_text_atomic
+from checker.storage.snapshots import snapshots_to_json
 
 
 def run(args: argparse.Namespace) -> int:

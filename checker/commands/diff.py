@@ -13,11 +13,11 @@ import argparse
 import sys
 from typing import Any
 
-from checker.diff import diff_reports, diff_snapshots, render_json, render_markdown, render_text
+from checker.drift import diff_reports, diff_snapshots, render_json, render_markdown, render_text
 from checker.errors import InputError
 from checker.formatters.json import RESULTS_FORMAT
-from checker.json_input import read_json_file
-from checker.output import write_text_atomic
+from checker.storage.atomic import write_text_atomic
+from checker.storage.json_reader import read_json_file
 
 SNAPSHOTS = "snapshots"
 RESULTS = "results"
@@ -44,12 +44,12 @@ def run(args: argparse.Namespace) -> int:
                          "give two snapshots or two results files")
     names = (args.old, args.new)
     if old_kind == SNAPSHOTS:
-        from checker.snapshots import snapshots_from_document
+        from checker.storage.snapshots import snapshots_from_document
 
         drifts = diff_snapshots(snapshots_from_document(args.old, old_data),
                                 snapshots_from_document(args.new, new_data), names=names)
     else:
-        from checker.results_io import report_from_document
+        from checker.storage.results import report_from_document
 
         drifts = diff_reports(report_from_document(args.old, old_data),
                               report_from_document(args.new, new_data), names=names)

@@ -1,6 +1,6 @@
 """`surfacecheck learn`: draft a reviewed-before-use baseline from the live state (or snapshots).
 
-Collection is the same as `audit`'s (`checker.gather`); the drafting is the pure
+Collection is the same as `audit`'s (`checker.collect.gather`); the drafting is the pure
 `checker.learn.draft_baseline`. This module only adds what needs the machine: the live
 ephemeral port range and the path of the schema for the editor modeline.
 """
@@ -12,10 +12,10 @@ import os
 import sys
 from pathlib import Path
 
+from checker.collect.gather import gather_snapshots, wants_local
 from checker.errors import InputError
-from checker.gather import gather_snapshots, wants_local
 from checker.learn import DEFAULT_EPHEMERAL_RANGE, draft_baseline
-from checker.output import write_text_atomic
+from checker.storage.atomic import write_text_atomic
 
 LOCAL_PORT_RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
 

@@ -1,6 +1,6 @@
 """`surfacecheck report RESULTS.json --junit P --sarif P --markdown P --json P`: re-render saved results.
 
-Nothing is collected or evaluated: the saved `Report` is read back (`checker.results_io`)
+Nothing is collected or evaluated: the saved `Report` is read back (`checker.storage.results`)
 and handed to the same formatters `audit` uses, so the bytes are the same as the audit's
 own reports. Every format is rendered before any file is written, then each is written
 atomically. Exit 0 (the verdict was the audit's business).
@@ -12,8 +12,8 @@ import argparse
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.output import write_text_atomic
-from checker.results_io import load_report
+from checker.storage.atomic import write_text_atomic
+from checker.storage.results import load_report
 
 FORMAT_OPTIONS = {
     OutputFormat.JSON: "json",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from checker.baseline import validate_paths
 from checker.errors import ExitCode
+from checker.policy.load import validate_paths
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from checker.evaluate.exit_code import exit_code_for
 from checker.evaluate.interface import EvaluationContext
 from checker.evaluate.registry import FAMILIES
 from checker.evaluate.waivers import HostEvaluation, apply_waivers
-from checker.models import (
+from checker.model import (
     Baseline,
     Collector,
     CollectorStatus,
@@ -36,7 +36,7 @@ from checker.models import (
     Snapshot,
     Status,
 )
-from checker.serialize import to_data
+from checker.storage.serialize import to_data
 
 INSIDE_COLLECTORS = (Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS,
                      Collector.XINETD)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, describe_run
-from checker.models import Baseline, CheckId, Collector, CollectorStatus, Result, Snapshot, Status
+from checker.model import Baseline, CheckId, Collector, CollectorStatus, Result, Snapshot, Status
 
 _MISSING = (CollectorStatus.FAILED, CollectorStatus.UNAVAILABLE)
 

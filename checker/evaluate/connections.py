@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
-from checker.models import Baseline, CheckId, Collector, Result, Snapshot, Status
+from checker.model import Baseline, CheckId, Collector, Result, Snapshot, Status
 
 
 def state_name(state: str) -> str:

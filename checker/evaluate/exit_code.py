@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from checker.errors import ExitCode
-from checker.models import Report, Severity, Status
+from checker.model import Report, Severity, Status
 
 
 def exit_code_for(report: Report, *, fail_on: Severity | None = None, exit_zero: bool = False) -> ExitCode:

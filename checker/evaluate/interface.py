@@ -18,8 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from checker.checks import check_info
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     Collector,
@@ -32,6 +31,7 @@ from checker.models import (
     Snapshot,
     Status,
 )
+from checker.model.checks import check_info
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from checker.evaluate.interface import (
     RuleFamily,
     evidence_state,
 )
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     Collector,

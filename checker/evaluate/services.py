@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
-from checker.models import Baseline, CheckId, Collector, Result, ServiceRule, Snapshot, Status, Unit
+from checker.model import Baseline, CheckId, Collector, Result, ServiceRule, Snapshot, Status, Unit
 
 ENABLED_STATES = frozenset({"enabled", "enabled-runtime", "static", "indirect", "alias", "generated", "transient"})
 """Unit-file states for which `systemctl is-enabled` exits 0 (systemctl(1), is-enabled)."""

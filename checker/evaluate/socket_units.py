@@ -32,7 +32,7 @@ from typing import Any
 from checker.evaluate.addresses import parse_address
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
 from checker.evaluate.services import ENABLED_STATES
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     Collector,

@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from checker.evaluate.interface import EvaluationContext
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     PortRange,

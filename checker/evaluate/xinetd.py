@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     Collector,

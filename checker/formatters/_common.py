@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from checker.models import HostReport, Report, Result, Severity, Status
+from checker.model import HostReport, Report, Result, Severity, Status
 
 SEVERITIES_HIGH_FIRST = tuple(sorted(Severity, key=lambda s: -s.rank))
 """critical, high, medium, low."""

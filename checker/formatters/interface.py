@@ -2,7 +2,7 @@
 
 A formatter turns a `Report` into a string. It does no file I/O, reads no clock and
 evaluates nothing: the same report always gives the same bytes (golden files rely on it).
-The CLI writes the string with `checker.output.write_text_atomic`.
+The CLI writes the string with `checker.storage.atomic.write_text_atomic`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from checker.errors import CheckerError
-from checker.models import Report
+from checker.model import Report
 
 
 class OutputFormat(enum.StrEnum):

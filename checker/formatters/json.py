@@ -2,7 +2,7 @@
 
 Everything a later `surfacecheck report` or `diff` needs is here: the tool version, the
 baseline (path, name, every source file with its sha256, controls), per host the whole
-snapshot and every result, and summary counts. `checker.results_io.load_report` reads it
+snapshot and every result, and summary counts. `checker.storage.results.load_report` reads it
 back into the same `Report`, so re-rendering saved results gives the same bytes.
 
 Must not: read a clock (times come only from the snapshots), reorder keys or results
@@ -16,8 +16,8 @@ from typing import Any
 
 from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.models import Report
-from checker.serialize import dumps_by_line, to_data
+from checker.model import Report
+from checker.storage.serialize import dumps_by_line, to_data
 
 RESULTS_FORMAT = "surfacecheck-results"
 """Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""

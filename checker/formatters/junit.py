@@ -42,7 +42,7 @@ from checker.formatters._common import (
     waiver_note,
 )
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.models import HostReport, Report, Result, Status
+from checker.model import HostReport, Report, Result, Status
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 PLACEHOLDER_SUITE = "surfacecheck"

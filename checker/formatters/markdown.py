@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, overload
 from urllib.parse import quote
 
-from checker.checks import check_info
 from checker.formatters._common import (
     SEVERITIES_HIGH_FIRST,
     all_results,
@@ -41,7 +40,8 @@ from checker.formatters._common import (
     strip_controls,
 )
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.models import CollectorStatus, HostReport, Location, Report, Result, Status
+from checker.model import CollectorStatus, HostReport, Location, Report, Result, Status
+from checker.model.checks import check_info
 
 MAX_BYTES = 1024 * 1024
 """GitHub's job-summary limit (1 MiB), in UTF-8 bytes."""

@@ -14,7 +14,7 @@ What goes in, and why:
 * `partialFingerprints.primaryLocationLineHash` hashes (check id, host, resource): many
   results share one baseline line, and the fingerprint keeps their alerts apart and
   stable across runs;
-* `tool.driver.rules` has every check id the report uses, from `checker.checks`, with
+* `tool.driver.rules` has every check id the report uses, from `checker.model.checks`, with
   `security-severity` as a string. GitHub reads it per rule, so a rule gets the highest
   severity its failing results have (the check's default when none fails); each result
   still carries its own `level`;
@@ -37,10 +37,10 @@ import posixpath
 from typing import Any
 from urllib.parse import quote
 
-from checker.checks import check_info
 from checker.formatters._common import all_results, evidence_text, waiver_note
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.models import CheckId, Location, Report, Result, Severity, Status
+from checker.model import CheckId, Location, Report, Result, Severity, Status
+from checker.model.checks import check_info
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://example.invalid/surfacecheck"

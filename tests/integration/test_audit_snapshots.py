@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.models import Collector, CollectorRun, CollectorStatus, HostInfo, Listener, Protocol, Snapshot
-from checker.snapshots import snapshot_to_json
+from checker.model import Collector, CollectorRun, CollectorStatus, HostInfo, Listener, Protocol, Snapshot
+from checker.storage.snapshots import snapshot_to_json
 from support import ASSETS, run_cli
 
 pytestmark = pytest.mark.integration

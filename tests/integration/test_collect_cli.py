@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from checker.resources import load_schema
-from checker.serialize import dumps_by_line
+from checker.storage.serialize import dumps_by_line
 from support import run_cli
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from checker.collectors.sockets import collect_sockets
-from checker.models import Listener
+from checker.collect.sockets import collect_sockets
+from checker.model import Listener
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checker.collectors.local import collect_local
-from checker.models import Collector, CollectorStatus
+from checker.collect.local import collect_local
+from checker.model import Collector, CollectorStatus
 from checker.resources import load_schema
 from support import run_cli
 
@@ -173,7 +173,7 @@ def test_collect_cli_with_root_validates_against_the_schema(unit_root: Path, tmp
 ])
 def test_a_broken_systemctl_is_a_recorded_failure(script: str, expected: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.collectors import systemd
+    from checker.collect import systemd
 
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()

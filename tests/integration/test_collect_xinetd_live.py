@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.local import collect_local
-from checker.collectors.sockets import collect_sockets
-from checker.models import Collector, CollectorStatus, Protocol
+from checker.collect.local import collect_local
+from checker.collect.sockets import collect_sockets
+from checker.model import Collector, CollectorStatus, Protocol
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.xinetd import RootedXinetdFiles, host_lookups, parse_xinetd
+from checker.collect.xinetd import RootedXinetdFiles, host_lookups, parse_xinetd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "collectors"))
 from test_xinetd_differential import assert_matches_dump  # noqa: E402

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from nmap_support import recording_nmap
 
+from checker.collect.gather import gather_snapshots
 from checker.errors import CheckerError
-from checker.gather import gather_snapshots
-from checker.models import Baseline, ScanSettings
+from checker.model import Baseline, ScanSettings
 from support import TESTDATA, run_cli
 
 pytestmark = pytest.mark.integration

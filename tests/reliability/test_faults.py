@@ -116,7 +116,7 @@ def test_nmap_missing(tmp_path: Path, report: Path, fakebin: FakeBin) -> None:
 
 
 def test_nmap_killed_by_timeout(tmp_path: Path, report: Path, fakebin: FakeBin) -> None:
-    # --host-timeout 1 makes the hard process limit 2*1+5 = 7 s (checker.collectors.nmap.process_timeout).
+    # --host-timeout 1 makes the hard process limit 2*1+5 = 7 s (checker.collect.nmap.scan.process_timeout).
     fakebin.add("nmap", "time.sleep(120)")
     completed = _outside(tmp_path, report, fakebin.env(), "--host-timeout", "1", "--timing", "5")
     assert_fault_contract(completed, report, dependent_checks=OUTSIDE_CHECKS, fault_words=["timed out"])
@@ -167,11 +167,11 @@ def test_systemctl_prints_garbage(tmp_path: Path, report: Path, fakebin: FakeBin
 
 
 def test_systemctl_hanging_past_the_timeout(tmp_path: Path, report: Path, fakebin: FakeBin) -> None:
-    """systemctl's timeout is a constant (checker.collectors.systemd.SYSTEMCTL_TIMEOUT = 30 s) with
+    """systemctl's timeout is a constant (checker.collect.systemd.SYSTEMCTL_TIMEOUT = 30 s) with
     no CLI flag or environment override, so the real CLI entry point is started after lowering
     it to 1 s; everything else is the unmodified code path. (Proposed: SURFACECHECK_COMMAND_TIMEOUT.)"""
     fakebin.add("systemctl", "time.sleep(120)")
-    prelude = "import checker.collectors.systemd as systemd\nsystemd.SYSTEMCTL_TIMEOUT = 1.0"
+    prelude = "import checker.collect.systemd as systemd\nsystemd.SYSTEMCTL_TIMEOUT = 1.0"
     completed = _services(tmp_path, report, fakebin.env(), prelude=prelude)
     results = assert_fault_contract(completed, report, dependent_checks=SERVICE_CHECKS, fault_words=["timed out"])
     assert {r["status"] for r in results if r["check"] in SERVICE_CHECKS} == {"error"}

@@ -19,11 +19,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.baseline import load_baseline
-from checker.collectors.nmap_xml import parse_nmap_run
-from checker.collectors.xinetd import XinetdConfig, parse_xinetd
+from checker.collect.nmap.xml import parse_nmap_run
+from checker.collect.xinetd import XinetdConfig, parse_xinetd
 from checker.errors import CheckerError, InputError
-from checker.models import Baseline
+from checker.model import Baseline
+from checker.policy.load import load_baseline
 from support import ASSETS, REPO_ROOT, TESTDATA
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=False,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from reliability._support import FAKE_SYSTEMCTL_EMPTY, FakeBin, fake_nmap_body, run_audit
 
-from checker.collectors.nmap_args import EMITTED_OPTIONS
+from checker.collect.nmap.args import EMITTED_OPTIONS
 
 pytestmark = pytest.mark.integration
 

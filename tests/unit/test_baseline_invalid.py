@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.baseline import MAX_BASELINE_BYTES, load_baseline, validate_paths
 from checker.errors import BaselineError
+from checker.policy.load import MAX_BASELINE_BYTES, load_baseline, validate_paths
 
 # (case id, YAML text, expected line, expected substring of the message)
 CASES = [
@@ -158,7 +158,7 @@ def test_unreadable_file_as_unprivileged_user(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c",
-         "import sys; from checker.baseline import validate_paths; print(validate_paths([sys.argv[1]])[0])",
+         "import sys; from checker.policy.load import validate_paths; print(validate_paths([sys.argv[1]])[0])",
          str(secret)],
         capture_output=True, text=True, env={"PYTHONPATH": str(repo), "PATH": os.environ["PATH"]}, check=False,
     )

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from checker.baseline import load_baseline, resolved_document, validate_paths
-from checker.models import CheckId, DefaultPolicy, Exposure, PortRange, Protocol, Severity
+from checker.model import CheckId, DefaultPolicy, Exposure, PortRange, Protocol, Severity
+from checker.policy.load import load_baseline, resolved_document, validate_paths
 from support import ASSETS, REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "baseline.schema.json"

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from checker import __version__
-from checker.checks import CHECKS
-from checker.models import CheckId, Severity
+from checker.model import CheckId, Severity
+from checker.model.checks import CHECKS
 
 
 def test_every_check_id_is_documented() -> None:
@@ -68,7 +68,7 @@ def test_reports_written_to_dev_null_leave_the_device_alone(tmp_path) -> None:
     import os
     import stat
 
-    from checker.output import write_text_atomic
+    from checker.storage.atomic import write_text_atomic
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -86,7 +86,7 @@ def test_reports_written_to_dev_null_leave_the_device_alone(tmp_path) -> None:
 
 
 def test_atomic_write_replaces_a_regular_file(tmp_path) -> None:
-    from checker.output import write_text_atomic
+    from checker.storage.atomic import write_text_atomic
 
     target = tmp_path / "report.md"
     target.write_text("old\n")
@@ -98,7 +98,7 @@ def test_atomic_write_replaces_a_regular_file(tmp_path) -> None:
 def test_dumps_by_line_is_json_with_one_record_a_line() -> None:
     import json
 
-    from checker.serialize import dumps_by_line
+    from checker.storage.serialize import dumps_by_line
 
     data = {"b": [{"y": 1, "x": "\u0000\ud800é"}, {"z": []}], "a": {}, "c": {"k": [1, 2]}, "d": []}
     text = dumps_by_line(data, depth=1)
@@ -110,7 +110,7 @@ def test_dumps_by_line_is_json_with_one_record_a_line() -> None:
 
 
 def test_reports_create_missing_parent_directories(tmp_path) -> None:
-    from checker.output import write_text_atomic
+    from checker.storage.atomic import write_text_atomic
 
     target = tmp_path / "reports" / "ci" / "junit.xml"
     write_text_atomic(str(target), "<testsuites/>\n")
@@ -121,7 +121,7 @@ def test_unwritable_report_is_one_line_error(tmp_path) -> None:
     import pytest
 
     from checker.errors import OutputError
-    from checker.output import write_text_atomic
+    from checker.storage.atomic import write_text_atomic
 
     blocker = tmp_path / "file"
     blocker.write_text("")

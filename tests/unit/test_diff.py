@@ -1,4 +1,4 @@
-"""`checker.diff`: every kind of drift, the renderings, and `surfacecheck diff`'s exit codes."""
+"""`checker.drift`: every kind of drift, the renderings, and `surfacecheck diff`'s exit codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from checker._cli import main
-from checker.diff import (
+from checker.drift import (
     Drift,
     DriftKind,
     diff_reports,
@@ -21,7 +21,7 @@ from checker.diff import (
     render_text,
 )
 from checker.errors import InputError
-from checker.models import (
+from checker.model import (
     BaselineSource,
     CheckId,
     Collector,
@@ -45,7 +45,7 @@ from checker.models import (
     XinetdService,
     XinetdValue,
 )
-from checker.serialize import to_data
+from checker.storage.serialize import to_data
 
 OK = tuple(CollectorRun(c, CollectorStatus.OK) for c in Collector)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from checker.gather import import_nmap_xml
+from checker.collect.gather import import_nmap_xml
 from support import TESTDATA
 
 

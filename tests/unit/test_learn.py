@@ -17,7 +17,7 @@ from checker.learn import (
     xinetd_limits,
     yaml_scalar,
 )
-from checker.models import (
+from checker.model import (
     Collector,
     CollectorRun,
     CollectorStatus,
@@ -278,9 +278,9 @@ def test_outside_view_sets_exposure_and_adds_open_ports_without_listener() -> No
 def test_port_nmap_calls_open_filtered_gets_no_exposure(tmp_path: Path) -> None:
     # A UDP scan cannot tell open from filtered when nothing answers. `exposure: internal`
     # would make the audit of this very snapshot an `error` (exit 3): the round trip breaks.
-    from checker.baseline import load_baseline
     from checker.evaluate import evaluate
-    from checker.models import Status
+    from checker.model import Status
+    from checker.policy.load import load_baseline
 
     network = NetworkView("192.0.2.10", "up", ports=(ScannedPort(Protocol.UDP, 161, "open|filtered"),),
                           scanned=("tcp:1-1024", "udp:1-1024"))
@@ -433,9 +433,9 @@ def test_xinetd_builtin_defaults() -> None:
 def test_services_without_cps_round_trip_through_the_evaluator(tmp_path: Path) -> None:
     # xinetd applies `cps 50 10` when nothing sets cps, but the evaluator fails a `cps`
     # limit on a service that does not set it: the draft must not pin `cps: {max_rate: 50}`.
-    from checker.baseline import load_baseline
     from checker.evaluate import evaluate
-    from checker.models import Status
+    from checker.model import Status
+    from checker.policy.load import load_baseline
 
     observed = snapshot(privileged=False, listeners=(tcp("0.0.0.0", 7, "xinetd", None, None),),
                         xinetd_services=(xinetd_service("echo", "echo-stream", instances="5", type="INTERNAL"),
@@ -477,7 +477,7 @@ def full_snapshot() -> Snapshot:
 
 
 def test_draft_validates_with_the_baseline_loader(tmp_path: Path) -> None:
-    from checker import baseline as baseline_module
+    from checker.policy import load as baseline_module
 
     path = tmp_path / "learned.yaml"
     path.write_text(draft_baseline([full_snapshot()]), encoding="utf-8")
@@ -522,7 +522,7 @@ def test_schema_reference_resolves_from_the_output_directory(tmp_path: Path) -> 
 
 def test_learn_command_on_a_saved_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from checker._cli import main
-    from checker.snapshots import snapshot_to_json
+    from checker.storage.snapshots import snapshot_to_json
 
     saved = tmp_path / "snapshot.json"
     saved.write_text(snapshot_to_json(full_snapshot()), encoding="utf-8")

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from checker.errors import InputError
-from checker.models import (
+from checker.model import (
     Collector,
     CollectorRun,
     CollectorStatus,
@@ -27,8 +27,8 @@ from checker.models import (
     XinetdValue,
 )
 from checker.resources import load_schema
-from checker.serialize import to_data
-from checker.snapshots import load_snapshot, load_snapshot_list, snapshot_to_json, snapshots_to_json
+from checker.storage.serialize import to_data
+from checker.storage.snapshots import load_snapshot, load_snapshot_list, snapshot_to_json, snapshots_to_json
 
 FULL = Snapshot(
     host=HostInfo(hostname="web-1", collected_at="2026-11-21T09:40:54Z", tool_version="0.1.0",

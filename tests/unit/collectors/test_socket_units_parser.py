@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.socket_units import (
+from checker.collect.socket_units import (
     collect_socket_units,
     dropin_dir_names,
     parse_listen_value,
     parse_unit_file,
     socket_unit_from_files,
 )
-from checker.models import Location, SocketListen
+from checker.model import Location, SocketListen
 
 SYSTEMD_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata" / "systemd"
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "collectors" / "systemd"

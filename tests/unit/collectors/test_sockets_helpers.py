@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 
-from checker.collectors.sockets import (
+from checker.collect.sockets import (
     ProcessInfo,
     RawSocket,
     count_connection_states,
     is_dual_stack,
     listeners_from_connections,
 )
-from checker.models import Protocol
+from checker.model import Protocol
 
 TCP, UDP = socket.SOCK_STREAM, socket.SOCK_DGRAM
 V4, V6 = socket.AF_INET, socket.AF_INET6

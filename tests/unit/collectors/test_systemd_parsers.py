@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.systemd import (
+from checker.collect.systemd import (
     RuntimeState,
     UnitOutputError,
     merge_units,

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.xinetd import (
+from checker.collect.xinetd import (
     RootedXinetdFiles,
     XinetdConfig,
     host_lookups,
     parse_xinetd,
 )
-from checker.models import XinetdService
+from checker.model import XinetdService
 
 XINETD_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata" / "xinetd"
 DUMP = "_real-xinetd-2.3.15.3-dump"

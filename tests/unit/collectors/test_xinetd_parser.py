@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.xinetd import (
+from checker.collect.xinetd import (
     BUILTIN_FILE,
     RootedXinetdFiles,
     XinetdConfig,
@@ -15,7 +15,7 @@ from checker.collectors.xinetd import (
     parse_etc_services,
     parse_xinetd,
 )
-from checker.models import Location, XinetdService
+from checker.model import Location, XinetdService
 
 SERVICES = parse_etc_services("echo 7/tcp\necho 7/udp\ntelnet 23/tcp\nftp 21/tcp\n")
 HOST = XinetdHost(services=SERVICES)
@@ -322,7 +322,7 @@ def _include_loop(tmp_path: Path) -> None:
 
 def test_too_many_included_files_stop_reading_as_incomplete_evidence(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.collectors import xinetd
+    from checker.collect import xinetd
 
     monkeypatch.setattr(xinetd, "MAX_FILES_READ", 3)
     conf_d = tmp_path / "xinetd.d"
@@ -352,7 +352,7 @@ def test_live_host_accounts_come_from_nss_like_xinetds_getpwnam(monkeypatch: pyt
     though /etc/passwd lacks it: judging by /etc/passwd alone reported it disabled (fail open)."""
     import pwd
 
-    from checker.collectors.xinetd import host_lookups
+    from checker.collect.xinetd import host_lookups
 
     real_getpwnam = pwd.getpwnam
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checker.evaluate import evaluate
-from checker.models import (
+from checker.model import (
     Baseline,
     CheckId,
     Collector,

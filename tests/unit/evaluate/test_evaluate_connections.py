@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evaluate_support import baseline, meta, only, outcomes, run, runs, snapshot
 
-from checker.models import CheckId, Collector, CollectorStatus, ConnectionLimit, Status
+from checker.model import CheckId, Collector, CollectorStatus, ConnectionLimit, Status
 
 
 def test_counts_above_the_maximum_fail_and_absent_states_count_zero() -> None:

@@ -8,13 +8,13 @@ import inspect
 import pytest
 from evaluate_support import baseline, listener, loc, meta, network, outcomes, run, runs, snapshot
 
-from checker.console import printable, render_summary
 from checker.errors import ExitCode
 from checker.evaluate import collection_date, evaluate, exit_code_for, host_name
 from checker.evaluate.interface import RuleFamily
 from checker.evaluate.registry import FAMILIES
 from checker.evaluate.waivers import WAIVER_CHECKS
-from checker.models import (
+from checker.formatters.console import printable, render_summary
+from checker.model import (
     CheckId,
     Collector,
     CollectorStatus,

@@ -15,7 +15,7 @@ from evaluate_support import (
     snapshot,
 )
 
-from checker.models import (
+from checker.model import (
     CheckId,
     Collector,
     CollectorStatus,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from checker.errors import ExitCode
 from checker.evaluate import evaluate, exit_code_for
 from checker.evaluate.registry import FAMILIES
-from checker.models import (
+from checker.model import (
     CheckId,
     Collector,
     CollectorRun,

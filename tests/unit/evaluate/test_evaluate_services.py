@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from evaluate_support import baseline, meta, only, outcomes, run, runs, snapshot
 
-from checker.models import CheckId, Collector, CollectorStatus, ServiceRule, Status, Unit
+from checker.model import CheckId, Collector, CollectorStatus, ServiceRule, Status, Unit
 
 
 def rule(unit: str, **kw: object) -> ServiceRule:

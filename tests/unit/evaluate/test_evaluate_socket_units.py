@@ -8,7 +8,7 @@ from evaluate_support import baseline, loc, meta, only, outcomes, run, runs, sna
 from checker.errors import ExitCode
 from checker.evaluate import exit_code_for
 from checker.evaluate.socket_units import normalise_listen
-from checker.models import (
+from checker.model import (
     CheckId,
     Collector,
     CollectorStatus,

@@ -10,7 +10,7 @@ from evaluate_support import baseline, listener, loc, meta, only, outcomes, run,
 
 from checker.errors import ExitCode
 from checker.evaluate import exit_code_for
-from checker.models import (
+from checker.model import (
     CheckId,
     Collector,
     CollectorStatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from evaluate_support import baseline, loc, meta, only, outcomes, run, runs, snapshot
 
-from checker.models import (
+from checker.model import (
     CheckId,
     Collector,
     CollectorStatus,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from report_support import build_baseline, build_report, check_golden
 
-from checker.models import Baseline, Report
+from checker.model import Baseline, Report
 
 
 @pytest.fixture

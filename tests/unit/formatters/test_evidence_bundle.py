@@ -13,10 +13,10 @@ import yaml
 from report_support import expected_counts, validate_junit, validate_markdown, validate_sarif
 
 from checker.errors import CheckerError, UsageError
-from checker.evidence import write_evidence_bundle
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Baseline, Report
-from checker.results_io import load_report
+from checker.model import Baseline, Report
+from checker.storage.evidence import write_evidence_bundle
+from checker.storage.results import load_report
 
 EXPECTED_FILES = {
     "SHA256SUMS", "baseline.resolved.yaml", "report.md", "results.json", "results.junit.xml", "results.sarif",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checker.formatters import FormatOptions, Formatter, OutputFormat, get_formatter
-from checker.models import CheckId, Report, Status
+from checker.model import CheckId, Report, Status
 
 
 @pytest.mark.parametrize("fmt", list(OutputFormat))

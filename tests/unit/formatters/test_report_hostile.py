@@ -22,8 +22,8 @@ from report_support import (
 
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
 from checker.formatters._common import evidence_text
-from checker.models import Listener, Protocol, Report, Status
-from checker.results_io import load_report
+from checker.model import Listener, Protocol, Report, Status
+from checker.storage.results import load_report
 
 HOSTILE = ("evil\x00name\x1b[31m\x0bpipe|col<script>alert(1)</script>]]>back\\slash\\|end\nline2\r\nline3"
            " \u200fRTL\u202eoverride `code` *em* _u_ [link](http://x.invalid) $x$ &amp; &#124; ~~s~~ \x7f\x85")
@@ -143,8 +143,8 @@ def test_whole_pipeline_json_to_report_command_and_evidence_bundle(hostile: Repo
     """Saved JSON -> `surfacecheck report` (every format) and an evidence bundle: all still valid."""
     import subprocess
 
-    from checker.evidence import write_evidence_bundle
-    from checker.models import Baseline
+    from checker.model import Baseline
+    from checker.storage.evidence import write_evidence_bundle
     from support import run_cli
 
     saved = tmp_path / "results.json"

@@ -12,9 +12,9 @@ from report_support import REPO
 
 from checker.errors import InputError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Report
-from checker.results_io import load_report
-from checker.serialize import dumps_by_line
+from checker.model import Report
+from checker.storage.results import load_report
+from checker.storage.serialize import dumps_by_line
 
 RESULTS_SCHEMA = REPO / "schemas" / "results.schema.json"
 SNAPSHOT_SCHEMA = REPO / "schemas" / "snapshot.schema.json"

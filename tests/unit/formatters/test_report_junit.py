@@ -8,7 +8,7 @@ from collections.abc import Callable
 from report_support import expected_counts, validate_junit
 
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Report, Status
+from checker.model import Report, Status
 
 
 def render(report: Report, **options: bool) -> str:

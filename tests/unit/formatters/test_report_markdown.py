@@ -9,7 +9,7 @@ from report_support import render_markdown, table_after, validate_markdown
 
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
 from checker.formatters.markdown import MarkdownFormatter, cell
-from checker.models import Report, Result, Status
+from checker.model import Report, Result, Status
 
 
 def render(report: Report) -> str:
@@ -108,7 +108,7 @@ def test_last_resort_cuts_rows_but_stays_valid(report: Report) -> None:
 
 
 def test_verdict_follows_fail_on_and_errors(report: Report) -> None:
-    from checker.models import Severity
+    from checker.model import Severity
 
     assert "Verdict: **FAIL**: 1 failure(s) at or above critical" in render(replace(report, fail_on=Severity.CRITICAL))
     no_fail = replace(report, hosts=tuple(replace(h, results=tuple(r for r in h.results if r.status is not Status.FAIL))

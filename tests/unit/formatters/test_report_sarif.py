@@ -9,9 +9,9 @@ from pathlib import Path
 
 from report_support import validate_sarif
 
-from checker.checks import check_info
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Report, Severity, Status
+from checker.model import Report, Severity, Status
+from checker.model.checks import check_info
 
 
 def render(report: Report, options: FormatOptions | None = None) -> str:

@@ -14,8 +14,8 @@ import pytest
 
 from checker.errors import OutputError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Report
-from checker.output import write_text_atomic
+from checker.model import Report
+from checker.storage.atomic import write_text_atomic
 from support import run_cli
 
 PREVIOUS = "<previous report/>\n"
@@ -41,7 +41,7 @@ def test_writer_killed_mid_way_keeps_previous_report(tmp_path: Path) -> None:
     target.write_text(PREVIOUS, "utf-8")
     script = textwrap.dedent(f"""
         import os, sys, time
-        from checker.output import write_text_atomic
+        from checker.storage.atomic import write_text_atomic
         real_fsync = os.fsync
         def stalled_fsync(fd):
             print("half-written", flush=True)

@@ -7,17 +7,17 @@ from dataclasses import replace
 
 import pytest
 
-from checker.collectors.nmap import plan_groups, plan_invocations, process_timeout
-from checker.collectors.nmap_args import (
+from checker.collect.nmap.args import (
     EMITTED_OPTIONS,
     build_nmap_argv,
     effective_scan_settings,
     parse_port_spec,
     validate_scan_settings,
 )
+from checker.collect.nmap.scan import plan_groups, plan_invocations, process_timeout
+from checker.collect.nmap.targets import parse_target, parse_targets
 from checker.errors import ExitCode, UsageError
-from checker.models import PortRange, Protocol, ScanSettings
-from checker.targets import parse_target, parse_targets
+from checker.model import PortRange, Protocol, ScanSettings
 
 LOOPBACK = parse_targets(["127.0.0.2", "127.0.0.3"])
 
@@ -154,7 +154,7 @@ def test_cli_flags_override_the_baseline() -> None:
 
 
 def test_unvalidated_targets_are_refused_by_the_builder() -> None:
-    from checker.targets import Target, TargetKind
+    from checker.collect.nmap.targets import Target, TargetKind
 
     forged = Target("-oN/tmp/x", TargetKind.HOSTNAME, "ipv4", 1)
     with pytest.raises(ValueError):

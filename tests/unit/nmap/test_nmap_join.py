@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.nmap import HostScan, merge_host_scans, results_of_run
-from checker.collectors.nmap_args import build_nmap_argv
-from checker.collectors.nmap_xml import parse_nmap_run
+from checker.collect.gather import gather_snapshots, import_nmap_xml, join_outside_views, outside_targets
+from checker.collect.nmap.args import build_nmap_argv
+from checker.collect.nmap.scan import HostScan, merge_host_scans, results_of_run
+from checker.collect.nmap.targets import parse_targets
+from checker.collect.nmap.xml import parse_nmap_run
 from checker.errors import InputError, TargetError, UsageError
-from checker.gather import gather_snapshots, import_nmap_xml, join_outside_views, outside_targets
-from checker.models import (
+from checker.model import (
     Baseline,
     Collector,
     CollectorRun,
@@ -24,7 +25,6 @@ from checker.models import (
     ScanSettings,
     Snapshot,
 )
-from checker.targets import parse_targets
 from support import ASSETS, TESTDATA
 
 OK = CollectorRun(Collector.NMAP, CollectorStatus.OK)
@@ -192,7 +192,7 @@ def test_nmap_xml_import_becomes_outside_only_hosts() -> None:
 def test_a_loopback_scan_never_joins_a_saved_snapshot_of_another_machine(tmp_path: Path) -> None:
     """Every host lists 127.0.0.1 and ::1: in a saved snapshot they name the machine it came
     from, while a scan of 127.0.0.1 reached the machine that ran nmap."""
-    from checker.snapshots import snapshot_to_json
+    from checker.storage.snapshots import snapshot_to_json
 
     remote = _local("127.0.0.1", "::1", "192.0.2.7", hostname="web-1")
     path = tmp_path / "web-1.json"
@@ -238,7 +238,7 @@ def test_a_reverse_dns_name_never_joins_a_snapshot(tmp_path: Path) -> None:
 
 def test_an_endless_nmap_xml_is_refused_after_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--nmap-xml /dev/zero` was read whole (memory without bound) before the size check."""
-    from checker.collectors import nmap_xml
+    from checker.collect.nmap import xml as nmap_xml
 
     monkeypatch.setattr(nmap_xml, "MAX_DOCUMENT_BYTES", 1 << 20)
     with pytest.raises(InputError, match="larger than 1 MiB, refused"):

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from checker.collectors.nmap import HostScan
-from checker.models import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScannedPort
-from checker.progress import ScanProgress, progress_wanted
+from checker.collect.nmap.progress import ScanProgress, progress_wanted
+from checker.collect.nmap.scan import HostScan
+from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScannedPort
 
 
 class _Tty(io.StringIO):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from checker.collect.nmap.targets import Target, TargetKind, parse_target, parse_targets
 from checker.errors import ExitCode, TargetError
-from checker.targets import Target, TargetKind, parse_target, parse_targets
 
 
 @pytest.mark.parametrize("text, spec, kind, family, size", [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.collectors.nmap_xml import parse_nmap_run, parse_nmap_xml
+from checker.collect.nmap.xml import parse_nmap_run, parse_nmap_xml
 from checker.errors import InputError
-from checker.models import Protocol
+from checker.model import Protocol
 from support import ASSETS, TESTDATA
 
 NMAP_XML = TESTDATA / "nmap-xml"

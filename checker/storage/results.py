@@ -1,7 +1,7 @@
 """Read a results JSON file (written by the `json` formatter) back into a `Report`.
 
 Used by `surfacecheck report` (re-render without collecting) and by `surfacecheck diff`.
-The file is rebuilt with `checker.serialize.from_data`, which checks every type and enum
+The file is rebuilt with `checker.storage.serialize.from_data`, which checks every type and enum
 and refuses unknown keys, naming the JSON path. It is not run through
 schemas/results.schema.json here: that costs seconds on a large fleet and adds nothing the
 rebuild needs (the tests validate our output against the schema instead). Every problem
@@ -14,9 +14,9 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.formatters.json import RESULTS_FORMAT, RESULTS_VERSION
-from checker.json_input import read_json_file
-from checker.models import Report
-from checker.serialize import from_data
+from checker.model import Report
+from checker.storage.json_reader import read_json_file
+from checker.storage.serialize import from_data
 
 
 def load_report(path: str) -> Report:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.models import CheckId, Severity
+from checker.model import CheckId, Severity
 
 
 @dataclass(frozen=True)

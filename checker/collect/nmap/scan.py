@@ -47,12 +47,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from checker._subprocess import CommandFailed, run_command
-from checker.collectors import utc_now
-from checker.collectors.nmap_args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
-from checker.collectors.nmap_xml import NmapRun, parse_nmap_run
+from checker.collect import utc_now
+from checker.collect.nmap.args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
+from checker.collect.nmap.targets import Target, TargetKind
+from checker.collect.nmap.xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
-from checker.models import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScanSettings
-from checker.targets import Target, TargetKind
+from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScanSettings
 
 NMAP_HOSTGROUP = 64
 """Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""

@@ -32,7 +32,7 @@ import yaml
 
 from checker import resources
 from checker.errors import BaselineError, Problem
-from checker.models import (
+from checker.model import (
     Baseline,
     BaselineSource,
     CheckId,

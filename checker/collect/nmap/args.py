@@ -3,7 +3,7 @@
 `build_nmap_argv` knows every option it can emit (`EMITTED_OPTIONS`) and nothing else
 ever reaches nmap's argv: no user string becomes an option. Port specs are parsed into
 numbers and re-printed; timing and host timeout are integers; targets arrive already
-validated by `checker.targets` and follow a `--` end-of-options marker.
+validated by `checker.collect.nmap.targets` and follow a `--` end-of-options marker.
 
 Never emitted, whatever the baseline or the command line say: `--script`/`-sC`/`-A`
 (NSE runs code), any `-o*` except `-oX -` (writes files), `-iL`/`-iR` (reads files, picks
@@ -32,9 +32,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from checker.collect.nmap.targets import Target
 from checker.errors import UsageError
-from checker.models import PortRange, Protocol, ScanSettings
-from checker.targets import Target
+from checker.model import PortRange, Protocol, ScanSettings
 
 EMITTED_OPTIONS = frozenset({
     "-oX", "-n", "-Pn", "-6", "-sS", "-sT", "-sU", "-sV", "-p", "--top-ports",

@@ -8,7 +8,7 @@ forge lines on the terminal.
 
 from __future__ import annotations
 
-from checker.models import Report, Result, Severity, Status
+from checker.model import Report, Result, Severity, Status
 
 _SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.SKIP, Status.PASS)

@@ -21,8 +21,8 @@ import re
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.models import Baseline, Report, Snapshot
-from checker.output import write_text_atomic
+from checker.model import Baseline, Report, Snapshot
+from checker.storage.atomic import write_text_atomic
 
 FORMAT_FILES = {
     OutputFormat.JSON: "results.json",
@@ -92,7 +92,7 @@ def _snapshot_files(report: Report) -> dict[str, Snapshot]:
 
 def _snapshot_json(snapshot: Snapshot) -> str:
     """The snapshot exactly as `collect -o` writes it."""
-    from checker.snapshots import snapshot_to_json
+    from checker.storage.snapshots import snapshot_to_json
 
     return snapshot_to_json(snapshot)
 
@@ -100,7 +100,7 @@ def _snapshot_json(snapshot: Snapshot) -> str:
 def _baseline_yaml(baseline: Baseline) -> str:
     import yaml
 
-    from checker.baseline import resolved_document
+    from checker.policy.load import resolved_document
 
     def comment(text: str) -> str:
         return "# " + "".join(ch if ch.isprintable() else "?" for ch in text) + "\n"

@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checker import __version__
-from checker.models import (
+from checker.model import (
     Collector,
     CollectorStatus,
     Listener,

@@ -16,8 +16,8 @@ import json
 from typing import Any
 
 from checker.errors import InputError
-from checker.models import Snapshot
-from checker.serialize import dumps_by_line, from_data, to_data
+from checker.model import Snapshot
+from checker.storage.serialize import dumps_by_line, from_data, to_data
 
 SCHEMA_VERSION = 1
 MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024

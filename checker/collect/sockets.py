@@ -7,7 +7,7 @@ counts. The pure helpers (`listeners_from_connections`, `count_connection_states
 
 What it must not do: invent an owner. Without root, the kernel hides which process holds
 another user's socket; such a listener keeps `pid`, `process`, `exe` and `user` as None and
-the snapshot records `privileged=False` (see `checker.collectors.local`).
+the snapshot records `privileged=False` (see `checker.collect.local`).
 
 Row identity follows `ss -tulnp`: one listener per kernel socket. psutil reports a socket
 once per process holding it (a forking server and its workers share one listening socket),
@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from checker.models import Listener, Protocol
+from checker.model import Listener, Protocol
 
 BINDV6ONLY_PATH = "/proc/sys/net/ipv6/bindv6only"
 

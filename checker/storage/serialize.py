@@ -1,4 +1,4 @@
-"""Convert the frozen dataclasses of `checker.models` to and from JSON-compatible data.
+"""Convert the frozen dataclasses of `checker.model` to and from JSON-compatible data.
 
 One generic pair of functions instead of a `to_dict`/`from_dict` on every class: the field
 types are the schema. `to_data` keeps every field (None included), so JSON outputs have a

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 
 from checker import __version__
 from checker._subprocess import CommandFailed
-from checker.collectors import utc_now
-from checker.collectors.systemd import ROOT_RUNTIME_REASON
-from checker.models import (
+from checker.collect import utc_now
+from checker.collect.systemd import ROOT_RUNTIME_REASON
+from checker.model import (
     Collector,
     CollectorRun,
     CollectorStatus,
@@ -81,7 +81,7 @@ def _collect_sockets(out: _Collected, root: str | None) -> None:
     if root is not None:
         out.record(Collector.SOCKETS, CollectorStatus.UNAVAILABLE, ROOT_SOCKETS_REASON)
         return
-    from checker.collectors.sockets import collect_sockets
+    from checker.collect.sockets import collect_sockets
 
     listeners, states = collect_sockets()
     out.listeners, out.states = listeners, states
@@ -89,7 +89,7 @@ def _collect_sockets(out: _Collected, root: str | None) -> None:
 
 
 def _collect_unit_files(out: _Collected, root: str | None) -> None:
-    from checker.collectors import systemd
+    from checker.collect import systemd
 
     try:
         enablement = systemd.read_unit_files(root)
@@ -125,7 +125,7 @@ def _collect_unit_files(out: _Collected, root: str | None) -> None:
 
 
 def _collect_unit_runtime(out: _Collected, root: str | None) -> None:
-    from checker.collectors import systemd
+    from checker.collect import systemd
 
     if root is not None:
         out.record(Collector.UNIT_RUNTIME, CollectorStatus.UNAVAILABLE, ROOT_RUNTIME_REASON)
@@ -150,7 +150,7 @@ def _collect_unit_runtime(out: _Collected, root: str | None) -> None:
 
 
 def _collect_socket_units(out: _Collected, root: str | None) -> None:
-    from checker.collectors.socket_units import collect_socket_units
+    from checker.collect.socket_units import collect_socket_units
 
     active = {unit.name: unit.active for unit in out.units if unit.active is not None}
     units = collect_socket_units(root, out.enablement)
@@ -161,7 +161,7 @@ def _collect_socket_units(out: _Collected, root: str | None) -> None:
 
 
 def _collect_xinetd(out: _Collected, root: str | None, conf: str | None) -> None:
-    from checker.collectors.xinetd import read_xinetd
+    from checker.collect.xinetd import read_xinetd
 
     path = conf or DEFAULT_XINETD_CONF
     try:

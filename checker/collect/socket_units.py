@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from checker.models import Location, SocketListen, SocketUnit
+from checker.model import Location, SocketListen, SocketUnit
 
 # systemd.unit(5), "System Unit Search Path", highest precedence first. /lib/systemd/system is
 # where Debian without merged /usr keeps vendor units (same precedence as /usr/lib).

@@ -35,7 +35,7 @@ from typing import TypeVar
 
 from checker.errors import InputError
 from checker.learn import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
-from checker.models import (
+from checker.model import (
     Listener,
     Location,
     Report,
@@ -46,7 +46,7 @@ from checker.models import (
     Unit,
     XinetdService,
 )
-from checker.serialize import to_data
+from checker.storage.serialize import to_data
 
 _U = TypeVar("_U", Unit, SocketUnit)
 

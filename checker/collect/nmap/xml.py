@@ -44,7 +44,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from checker.errors import InputError
-from checker.models import NetworkView, Protocol, ScannedPort
+from checker.model import NetworkView, Protocol, ScannedPort
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 """Refuse larger documents outright (a full /16 scan with -sV stays far below)."""
@@ -283,7 +283,7 @@ def parse_nmap_xml(data: bytes, source: str) -> list[NetworkView]:
 
     A document carrying nmap's own error (`finished@errormsg`) is refused. Hosts nmap gave
     up on (`timedout="true"`) are left out: their view would wrongly read as "nothing
-    open". Callers that must report them as failures (`checker.gather` does) use
+    open". Callers that must report them as failures (`checker.collect.gather` does) use
     `parse_nmap_run` and its `ScannedHost.timed_out`.
     """
     run = parse_nmap_run(data, source)

@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from checker.models import Location, XinetdService, XinetdValue
+from checker.model import Location, XinetdService, XinetdValue
 
 BUILTIN_FILE = "<xinetd built-in>"
 BUILTIN = Location(BUILTIN_FILE, 0)

@@ -22,7 +22,7 @@ the name the user gave (or the address), `collected_at` = scan start, only the `
 collector run (the others NOT_RUN). The joined snapshot's `network` is the scan, and its
 `nmap` collector run says whether the scan worked; a failed scan leaves `network` None.
 
-This module does not parse nmap XML nor build nmap arguments (see checker.collectors).
+This module does not parse nmap XML nor build nmap arguments (see checker.collect).
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from checker.collectors import utc_now
+from checker.collect import utc_now
+from checker.collect.nmap.targets import Target, parse_targets
 from checker.errors import InputError, UsageError
-from checker.models import Baseline, Collector, CollectorRun, CollectorStatus, HostInfo, ScanSettings, Snapshot
-from checker.targets import Target, parse_targets
+from checker.model import Baseline, Collector, CollectorRun, CollectorStatus, HostInfo, ScanSettings, Snapshot
 
 if TYPE_CHECKING:  # the nmap modules are imported only when an outside view is asked for
-    from checker.collectors.nmap import HostScan
+    from checker.collect.nmap.scan import HostScan
 
 MAX_JOBS = 64
 
@@ -64,7 +64,7 @@ def outside_targets(args: argparse.Namespace, baseline: Baseline | None) -> tupl
 
 def scan_settings(args: argparse.Namespace, baseline: Baseline | None) -> ScanSettings:
     """The baseline's `scan:` overridden by the CLI flags, validated (`UsageError` when unusable)."""
-    from checker.collectors.nmap_args import effective_scan_settings
+    from checker.collect.nmap.args import effective_scan_settings
 
     return effective_scan_settings(baseline.scan if baseline is not None else None, args)
 
@@ -87,13 +87,13 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
     imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
     snapshots: list[Snapshot] = []
     if getattr(args, "snapshot", None):
-        from checker.snapshots import load_snapshot_list
+        from checker.storage.snapshots import load_snapshot_list
 
         # a file written by `collect` for several hosts holds a list: one snapshot per host
         snapshots = [snapshot for path in args.snapshot for snapshot in load_snapshot_list(path)]
     saved = len(snapshots)
     if wants_local(args):
-        from checker.collectors.local import collect_local
+        from checker.collect.local import collect_local
 
         snapshots.append(collect_local(root=getattr(args, "root", None),
                                        xinetd_conf=getattr(args, "xinetd_conf", None)))
@@ -104,8 +104,8 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
 
 
 def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_progress: bool) -> list[HostScan]:
-    from checker.collectors.nmap import scan_targets
-    from checker.progress import ScanProgress, progress_wanted
+    from checker.collect.nmap.progress import ScanProgress, progress_wanted
+    from checker.collect.nmap.scan import scan_targets
 
     progress = ScanProgress(sum(t.size for t in targets)) if progress_wanted(force_progress) else None
     if progress is not None:
@@ -118,9 +118,9 @@ def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_pr
 
 def import_nmap_xml(path: str) -> list[HostScan]:
     """`--nmap-xml FILE`: its hosts as outside views (timed-out hosts as failures). `InputError` if unusable."""
-    from checker.collectors import nmap_xml
-    from checker.collectors.nmap import HostScan
-    from checker.collectors.nmap_xml import parse_nmap_run
+    from checker.collect.nmap import xml as nmap_xml
+    from checker.collect.nmap.scan import HostScan
+    from checker.collect.nmap.xml import parse_nmap_run
 
     try:
         with open(path, "rb") as handle:
@@ -192,7 +192,7 @@ def _in_addresses(address: str, addresses: Sequence[str]) -> bool:
 
 
 def _attach(snapshot: Snapshot, scan: HostScan, merge: bool) -> Snapshot:
-    from checker.collectors.nmap import merge_views
+    from checker.collect.nmap.scan import merge_views
 
     view = scan.view
     run = scan.run

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from checker._subprocess import CommandFailed, run_command
-from checker.models import Unit
+from checker.model import Unit
 
 SYSTEMCTL_TIMEOUT = 30.0
 ROOT_RUNTIME_REASON = "--root: runtime state not available"

@@ -13,8 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from checker.collectors.nmap import HostScan
-from checker.models import CollectorStatus
+from checker.collect.nmap.scan import HostScan
+from checker.model import CollectorStatus
 
 
 def progress_wanted(forced: bool, stream: TextIO | None = None) -> bool:

@@ -1,0 +1,215 @@
+"""The snapshot (what was observed on one host), built by `checker.collect` and serialised to JSON
+(schemas/snapshot.schema.json). Frozen, slotted, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from checker.model.baseline import Location
+from checker.model.vocabulary import Collector, CollectorStatus, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorRun:
+    """What one collector did: the snapshot's record of which evidence exists."""
+
+    name: Collector
+    status: CollectorStatus
+    reason: str | None = None
+    """Why it failed / was unavailable, one line (e.g. `systemctl: exit 1: Failed to connect to bus`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    hostname: str
+    collected_at: str
+    """UTC, ISO 8601 with `Z` (e.g. `2026-11-21T09:40:54Z`). "Today" for waivers comes from here."""
+    tool_version: str
+    addresses: tuple[str, ...] = ()
+    """This host's own IP addresses (inside view), sorted."""
+    os_release: str | None = None
+    """PRETTY_NAME from os-release."""
+    kernel: str | None = None
+    euid: int | None = None
+    privileged: bool = False
+    """True when collected as root: every socket's owner is knowable."""
+    root: str | None = None
+    """`--root DIR` when a mounted image was read instead of the live host."""
+    finished_at: str | None = None
+    """UTC ISO 8601 time collection ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A listening TCP socket or an unconnected UDP socket."""
+
+    protocol: Protocol
+    family: str
+    """`ipv4` or `ipv6`."""
+    address: str
+    """Bind address as the kernel reports it: `0.0.0.0`, `::`, `127.0.0.1`, `::1`, ..."""
+    port: int
+    pid: int | None = None
+    """None when unknown (another user's socket in an unprivileged run)."""
+    process: str | None = None
+    exe: str | None = None
+    user: str | None = None
+    dual_stack: bool = False
+    """An IPv6 wildcard socket that also accepts IPv4 (IPV6_V6ONLY=0)."""
+
+    @property
+    def resource(self) -> str:
+        """`tcp/0.0.0.0:8080`, `udp/[::]:53`: the stable result resource of this listener."""
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.protocol}/{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A systemd unit (or SysV service) and its states."""
+
+    name: str
+    """Full unit name, `ssh.service`."""
+    enablement: str | None = None
+    """Unit-file state: enabled, disabled, static, masked, alias, indirect, ... None = unknown."""
+    active: str | None = None
+    """ActiveState (active, inactive, failed...). None = runtime state not available."""
+    sub: str | None = None
+    """SubState (running, listening, dead...)."""
+    source: str = "systemd"
+    """`systemd` or `sysv`."""
+    path: str | None = None
+    """Unit file path when known."""
+
+
+@dataclass(frozen=True, slots=True)
+class SocketListen:
+    """One Listen* line of a socket unit, after drop-ins."""
+
+    kind: str
+    """`stream`, `datagram`, `seqpacket`, `fifo`, `netlink`, ..."""
+    value: str
+    """The value as written (`[::1]:53`, `53`, `/run/foo.sock`)."""
+    address: str | None = None
+    """Bind address for IP sockets (None = all addresses, i.e. a bare port)."""
+    port: int | None = None
+    path: str | None = None
+    """Filesystem path for unix sockets / FIFOs."""
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SocketUnit:
+    name: str
+    path: str | None = None
+    """Main unit file path (inside --root when given)."""
+    enablement: str | None = None
+    active: str | None = None
+    """ActiveState when systemd is running."""
+    listens: tuple[SocketListen, ...] = ()
+    bind_ipv6_only: str | None = None
+    accept: bool = False
+    service: str | None = None
+    """The unit it triggers (Service=, or NAME.service / NAME@.service with Accept=yes)."""
+    dropins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class XinetdValue:
+    """The effective value of one xinetd attribute and where it came from."""
+
+    values: tuple[str, ...]
+    location: Location
+    """File and line that set it; `<xinetd built-in>:0` for built-in defaults."""
+
+
+@dataclass(frozen=True, slots=True)
+class XinetdService:
+    """One xinetd service entry, after `defaults` merging."""
+
+    name: str
+    id: str
+    enabled: bool
+    location: Location
+    """Where the `service NAME` line is."""
+    disabled_reason: str | None = None
+    """Why it is not enabled (`disable = yes`, `listed in defaults disabled`, a parse error...)."""
+    attributes: Mapping[str, XinetdValue] = field(default_factory=dict)
+    """Effective attributes, lower-case names: port, protocol, socket_type, bind, user,
+    server, instances, cps, per_source, max_load, only_from, no_access, log_type,
+    log_on_success, log_on_failure, type, flags, wait, ..."""
+
+    @property
+    def port(self) -> int | None:
+        value = self.attributes.get("port")
+        if value and value.values and value.values[0].isdigit():
+            return int(value.values[0])
+        return None
+
+    @property
+    def protocol(self) -> str | None:
+        value = self.attributes.get("protocol")
+        return value.values[0].lower() if value and value.values else None
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedPort:
+    protocol: Protocol
+    port: int
+    state: str
+    """open, closed, filtered, open|filtered, closed|filtered, unfiltered."""
+    reason: str | None = None
+    service: str | None = None
+    product: str | None = None
+    version: str | None = None
+    extrainfo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    """The outside view of one host: what nmap saw."""
+
+    address: str
+    state: str
+    """Host state: up, down, unknown."""
+    hostnames: tuple[str, ...] = ()
+    ports: tuple[ScannedPort, ...] = ()
+    scanned: tuple[str, ...] = ()
+    """Port specs covered by the scan, e.g. `tcp:1-65535`, `udp:top:100`: a port outside is unknown."""
+    scanner: str = "nmap"
+    scanner_version: str | None = None
+    arguments: tuple[str, ...] = ()
+    """Exact argv given to nmap (or read from the imported XML)."""
+    scan_type: str | None = None
+    """`connect` (-sT) or `syn` (-sS), plus `udp` when -sU."""
+    started_at: str | None = None
+    finished_at: str | None = None
+    source: str | None = None
+    """`scan` or the path of an imported nmap XML."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything collected about one host. Serialised as schemas/snapshot.schema.json."""
+
+    host: HostInfo
+    collectors: tuple[CollectorRun, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+    connection_states: Mapping[str, int] = field(default_factory=dict)
+    """Count of TCP connections per state, ss spelling (ESTABLISHED, SYN-RECV, ...)."""
+    units: tuple[Unit, ...] = ()
+    socket_units: tuple[SocketUnit, ...] = ()
+    xinetd_services: tuple[XinetdService, ...] = ()
+    network: NetworkView | None = None
+    """The outside view, when one was collected or imported."""
+    schema_version: int = 1
+
+    def collector(self, name: Collector) -> CollectorRun:
+        """The run record of `name`; NOT_RUN if the collector never ran."""
+        for run in self.collectors:
+            if run.name == name:
+                return run
+        return CollectorRun(name, CollectorStatus.NOT_RUN, "not collected")
+
+
