@@ -1,8 +1,9 @@
 """systemd `.socket` units with their drop-ins, read from the unit search path (honouring --root).
 
-What it is for: the `socket-units` collector. `systemctl --root` cannot show a unit's Listen*
-values (OFFLINE.md: `cat`/`show` are refused with --root, and `list-unit-files` ignores
-drop-ins), so the unit files are merged here the way systemd does:
+What it is for: the `socket-units` collector (`SocketUnitsCollector`, at the end).
+`systemctl --root` cannot show a unit's Listen* values (OFFLINE.md: `cat`/`show` are refused
+with --root, and `list-unit-files` ignores drop-ins), so the unit files are merged here the
+way systemd does:
 
 * The unit search path of systemd.unit(5), highest precedence first; the first directory
   holding `NAME.socket` provides the main file (a symlink to /dev/null masks it).
@@ -31,9 +32,10 @@ import errno
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from checker.model import Location, SocketListen, SocketUnit
+from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.model import Collector, Location, SocketListen, SocketUnit
 
 # systemd.unit(5), "System Unit Search Path", highest precedence first. /lib/systemd/system is
 # where Debian without merged /usr keeps vendor units (same precedence as /usr/lib).
@@ -311,3 +313,21 @@ def collect_socket_units(root: str | None, enablement: Mapping[str, str] | None 
         units.append(socket_unit_from_files(name, (unit_path, files.read_text(target)), dropins,
                                             enablement=state))
     return units
+
+
+class SocketUnitsCollector(EvidenceCollector):
+    """`socket-units`: every .socket unit with its drop-ins, with the enablement and ActiveState
+    the unit collectors before it found (none with --root, or without systemd)."""
+
+    name = Collector.SOCKET_UNITS
+    provides = ("socket_units",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        known = context.earlier.units
+        # Enablement as `systemctl list-unit-files` gave it: SysV scripts never name a socket unit.
+        enablement = {u.name: u.enablement for u in known if u.source == "systemd" and u.enablement is not None}
+        active = {unit.name: unit.active for unit in known if unit.active is not None}
+        units = collect_socket_units(context.root, enablement)
+        if active:
+            units = [replace(unit, active=active.get(unit.name)) for unit in units]
+        return self.ok(InsideEvidence(socket_units=tuple(units)))

@@ -1,9 +1,10 @@
 """Listening sockets and TCP connection-state counts of the live host, via psutil.
 
-What it is for: the `sockets` collector. One `psutil.net_connections("inet")` call (it is the
-expensive part on a host with 10,000 sockets) feeds both the listener list and the state
-counts. The pure helpers (`listeners_from_connections`, `count_connection_states`,
-`is_dual_stack`) take plain records and are unit-tested without a kernel.
+What it is for: the `sockets` collector (`SocketsCollector`, at the end). One
+`psutil.net_connections("inet")` call (it is the expensive part on a host with 10,000 sockets)
+feeds both the listener list and the state counts. The pure helpers
+(`listeners_from_connections`, `count_connection_states`, `is_dual_stack`) take plain records
+and are unit-tested without a kernel.
 
 What it must not do: invent an owner. Without root, the kernel hides which process holds
 another user's socket; such a listener keeps `pid`, `process`, `exe` and `user` as None and
@@ -29,9 +30,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from checker.model import Listener, Protocol
+from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.model import Collector, Listener, Protocol
 
 BINDV6ONLY_PATH = "/proc/sys/net/ipv6/bindv6only"
+ROOT_SOCKETS_REASON = "--root: live sockets of the image are not observable"
 
 # psutil's CONN_* status strings -> the names `ss` uses for TCP states (ss(8), STATE-FILTER).
 PSUTIL_TO_SS_STATE = {
@@ -249,3 +252,16 @@ def collect_sockets() -> tuple[list[Listener], dict[str, int]]:
         raws, bindv6only=read_bindv6only(), process_info=process_info, socket_inode=socket_inode
     )
     return listeners, count_connection_states(raws)
+
+
+class SocketsCollector(EvidenceCollector):
+    """`sockets`: the live host's listeners and TCP state counts (unavailable with --root)."""
+
+    name = Collector.SOCKETS
+    provides = ("listeners", "connection_states")
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        if context.root is not None:
+            return self.unavailable(ROOT_SOCKETS_REASON)
+        listeners, states = collect_sockets()
+        return self.ok(InsideEvidence(listeners=tuple(listeners), connection_states=states))

@@ -1,6 +1,7 @@
 """systemd unit enablement and runtime state, with a SysV-init fallback.
 
-What it is for: the `unit-files` and `unit-runtime` collectors.
+What it is for: the `unit-files` and `unit-runtime` collectors (`UnitFilesCollector`,
+`UnitRuntimeCollector`, at the end of this module).
 
 * Enablement comes from `systemctl [--root=DIR] list-unit-files --output=json`, which reads
   unit files and needs no running manager (../shared/testdata/systemd/OFFLINE.md).
@@ -19,10 +20,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checker._subprocess import CommandFailed, run_command
-from checker.model import Unit
+from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.model import Collector, Unit
 
 SYSTEMCTL_TIMEOUT = 30.0
 ROOT_RUNTIME_REASON = "--root: runtime state not available"
@@ -197,8 +199,71 @@ def read_sysv(root: str | None) -> list[Unit] | None:
     return sysv_units(scripts, rc_links, "/etc/init.d")
 
 
+# --------------------------------------------------------------------------- the collectors
+
+
+class UnitFilesCollector(EvidenceCollector):
+    """`unit-files`: every unit's enablement; the SysV scripts where systemd is absent."""
+
+    name = Collector.UNIT_FILES
+    provides = ("units",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        root = context.root
+        try:
+            enablement = read_unit_files(root)
+        except CommandFailed as exc:
+            # Without systemctl, /etc/init.d stands in only where systemd is absent: on a systemd
+            # host (or image, read with --root by a host lacking systemctl) it would report the
+            # SysV scripts as the whole truth and drop every native unit (fail open).
+            fallback = "not found on PATH" in str(exc) and systemd_present(root) is None
+            sysv = read_sysv(root) if fallback else None
+            if sysv is None:
+                return self.failed(str(exc))
+            return self.ok(InsideEvidence(units=tuple(sysv)), f"{exc}; SysV fallback from /etc/init.d")
+        except UnitOutputError as exc:
+            return self.failed(f"systemctl: {exc}")
+        if not enablement:
+            # No systemd unit file at all (an image without systemd): SysV scripts, if any.
+            sysv = read_sysv(root)
+            where = root or "/"
+            if sysv:
+                return self.ok(InsideEvidence(units=tuple(sysv)),
+                               f"no systemd unit files under {where}; SysV fallback from /etc/init.d")
+            return self.ok(InsideEvidence(), f"no systemd unit files under {where}")
+        return self.ok(InsideEvidence(units=tuple(merge_units(enablement, None))))
+
+
+class UnitRuntimeCollector(EvidenceCollector):
+    """`unit-runtime`: ActiveState/SubState, merged into the units the unit files gave."""
+
+    name = Collector.UNIT_RUNTIME
+    provides = ("units",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        if context.root is not None:
+            return self.unavailable(ROOT_RUNTIME_REASON)
+        try:
+            runtime = read_runtime()
+        except CommandFailed as exc:
+            if runtime_is_unavailable(str(exc)):
+                return self.unavailable(str(exc))
+            return self.failed(str(exc))
+        except UnitOutputError as exc:
+            return self.failed(f"systemctl: {exc}")
+        known = {unit.name: unit for unit in context.earlier.units}
+        merged = []
+        for name in sorted(set(known) | set(runtime)):
+            unit = known.get(name, Unit(name=name))
+            state = runtime.get(name)
+            merged.append(replace(unit, active=state.active, sub=state.sub) if state else unit)
+        return self.ok(InsideEvidence(units=tuple(merged)))
+
+
 __all__ = [
     "CommandFailed",
+    "UnitFilesCollector",
+    "UnitRuntimeCollector",
     "ROOT_RUNTIME_REASON",
     "RuntimeState",
     "UnitOutputError",

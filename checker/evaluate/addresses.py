@@ -23,25 +23,10 @@ from __future__ import annotations
 
 import ipaddress
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from checker.model.addresses import IPAddress, parse_address
 
 IPV4_ANY = ipaddress.IPv4Address("0.0.0.0")
 IPV6_ANY = ipaddress.IPv6Address("::")
-
-
-def parse_address(text: str) -> IPAddress | None:
-    """An IP address from a socket or baseline string; None when it is not one."""
-    value = text.strip()
-    if value.startswith("[") and value.endswith("]"):
-        value = value[1:-1]
-    value = value.split("%", 1)[0]
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 def listener_faces(address: str, *, dual_stack: bool = False) -> frozenset[IPAddress] | None:
@@ -54,11 +39,6 @@ def listener_faces(address: str, *, dual_stack: bool = False) -> frozenset[IPAdd
     if parsed == IPV6_ANY and dual_stack:
         return frozenset({IPV6_ANY, IPV4_ANY})
     return frozenset({parsed})
-
-
-def is_all_interfaces(address: str) -> bool:
-    faces = listener_faces(address)
-    return faces is not None and any(face.is_unspecified for face in faces)
 
 
 def bind_entry_allows(entry: str, face: IPAddress) -> bool:

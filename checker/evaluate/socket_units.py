@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from checker.evaluate.addresses import parse_address
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
 from checker.evaluate.services import ENABLED_STATES
 from checker.model import (
@@ -45,6 +44,7 @@ from checker.model import (
     SocketUnit,
     Status,
 )
+from checker.model.addresses import parse_address
 
 
 def socket_unit_name(name: str) -> str:

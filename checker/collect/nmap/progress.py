@@ -11,10 +11,23 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from checker.collect.nmap.scan import HostScan
-from checker.model import CollectorStatus
+from checker.model import CollectorRun, CollectorStatus, NetworkView
+
+
+class FinishedHost(Protocol):
+    """What a progress line shows of one host's outcome (`checker.collect.nmap.merge.HostScan` is
+    one): only model types, so progress needs nothing of the scan machinery."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def view(self) -> NetworkView | None: ...
+    @property
+    def run(self) -> CollectorRun: ...
 
 
 def progress_wanted(forced: bool, stream: TextIO | None = None) -> bool:
@@ -54,7 +67,7 @@ class ScanProgress:
             self.stream.write("\r\x1b[K" + self._status())
             self.stream.flush()
 
-    def hosts_done(self, scans: Sequence[HostScan]) -> None:
+    def hosts_done(self, scans: Sequence[FinishedHost]) -> None:
         """Called as each nmap process ends, with its hosts."""
         lines = []
         for scan in scans:

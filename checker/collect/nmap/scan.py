@@ -44,11 +44,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from checker._subprocess import CommandFailed, run_command
 from checker.collect import utc_now
 from checker.collect.nmap.args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
+from checker.collect.nmap.merge import HostScan, merge_host_scans
 from checker.collect.nmap.targets import Target, TargetKind
 from checker.collect.nmap.xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
@@ -56,22 +57,6 @@ from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView,
 
 NMAP_HOSTGROUP = 64
 """Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""
-
-
-@dataclass(frozen=True)
-class HostScan:
-    """The outside view's outcome for one host, or for one target that yielded no host."""
-
-    name: str
-    """The hostname the user gave, else the address; for a failed network target, its spec."""
-    address: str | None
-    """The scanned address (None when nmap reported no host for the target)."""
-    view: NetworkView | None
-    """What nmap saw; None when the scan failed before seeing the host."""
-    run: CollectorRun
-    """`nmap` ok, or failed with the reason."""
-    started_at: str
-    finished_at: str | None = None
 
 
 ProgressCallback = Callable[[Sequence[HostScan]], None]
@@ -188,56 +173,6 @@ def _run_one(invocation: NmapInvocation, settings: ScanSettings, started_at: str
     except InputError as exc:
         return [_target_failed(t, f"nmap: unusable XML: {exc}", started_at) for t in invocation.targets]
     return results_of_run(run, invocation, started_at)
-
-
-def merge_host_scans(scans: Sequence[HostScan]) -> list[HostScan]:
-    """Join outcomes for the same host (TCP and UDP runs, or two targets naming one address).
-
-    Ports are united; a failure of any part makes the host failed (its evidence is partial).
-    """
-    merged: dict[str, HostScan] = {}
-    for scan in scans:
-        key = scan.address or scan.name
-        previous = merged.get(key)
-        if previous is None:
-            merged[key] = scan
-            continue
-        merged[key] = _merge_pair(previous, scan)
-    return list(merged.values())
-
-
-def merge_views(first: NetworkView, second: NetworkView) -> NetworkView:
-    """One view of a host from two nmap runs; a port seen by both keeps the first run's entry."""
-    ports = {(p.protocol, p.port): p for p in second.ports}
-    ports.update({(p.protocol, p.port): p for p in first.ports})
-    arguments = first.arguments if first.arguments == second.arguments else (
-        *first.arguments, ";", *second.arguments)
-    types = [t for t in (first.scan_type, second.scan_type) if t]
-    return replace(
-        first,
-        hostnames=tuple(dict.fromkeys(first.hostnames + second.hostnames)),
-        ports=tuple(sorted(ports.values(), key=lambda p: (p.protocol.value, p.port))),
-        scanned=tuple(dict.fromkeys(first.scanned + second.scanned)),
-        arguments=arguments,
-        scan_type="+".join(dict.fromkeys("+".join(types).split("+"))) if types else None,
-        started_at=min(filter(None, (first.started_at, second.started_at)), default=None),
-        finished_at=max(filter(None, (first.finished_at, second.finished_at)), default=None),
-    )
-
-
-def _merge_pair(a: HostScan, b: HostScan) -> HostScan:
-    if a.view is not None and b.view is not None:
-        view: NetworkView | None = merge_views(a.view, b.view)
-    else:
-        view = a.view or b.view
-    if a.run.status is CollectorStatus.OK and b.run.status is CollectorStatus.OK:
-        run = a.run
-    else:
-        reasons = [r.reason for r in (a.run, b.run) if r.status is not CollectorStatus.OK and r.reason]
-        run = _failed("; ".join(dict.fromkeys(reasons)) or "nmap failed")
-    name = a.name if a.name != a.address else b.name
-    finished = max(filter(None, (a.finished_at, b.finished_at)), default=None)
-    return HostScan(name, a.address or b.address, view, run, min(a.started_at, b.started_at), finished)
 
 
 def scan_targets(

@@ -1,4 +1,4 @@
-"""A pure, safe reader of nmap XML (`-oX`): bytes in, `NetworkView`s out. No I/O here.
+"""A pure, safe reader of nmap XML (`-oX`): bytes in, an `NmapRun` (a `NetworkView` per host) out. No I/O.
 
 nmap XML comes from other people (`--nmap-xml`) and carries strings chosen by the scanned
 hosts (service banners), so the reader is defensive:
@@ -137,7 +137,7 @@ def _invalid_token_hint(data: bytes, line: int, column: int) -> str:
 
 def _parse_document(data: bytes, source: str) -> Element:
     if not isinstance(data, bytes):
-        raise TypeError("parse_nmap_xml takes bytes")
+        raise TypeError("parse_nmap_run takes bytes")
     if not data.strip():
         raise _fail(source, "empty file, not an nmap XML report")
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -277,16 +277,3 @@ def parse_nmap_run(data: bytes, source: str) -> NmapRun:
         scan_types=scan_types,
     )
 
-
-def parse_nmap_xml(data: bytes, source: str) -> list[NetworkView]:
-    """The outside views of the hosts nmap finished, one per `<host>`, in document order.
-
-    A document carrying nmap's own error (`finished@errormsg`) is refused. Hosts nmap gave
-    up on (`timedout="true"`) are left out: their view would wrongly read as "nothing
-    open". Callers that must report them as failures (`checker.collect.gather` does) use
-    `parse_nmap_run` and its `ScannedHost.timed_out`.
-    """
-    run = parse_nmap_run(data, source)
-    if run.error is not None:
-        raise _fail(source, f"nmap reported an error: {run.error}")
-    return [h.view for h in run.hosts if not h.timed_out]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.evaluate.addresses import bind_allows, describe_faces, parse_address
+from checker.evaluate.addresses import bind_allows, describe_faces
+from checker.model.addresses import parse_address
 
 
 @pytest.mark.parametrize(("bind", "address", "dual", "allowed"), [

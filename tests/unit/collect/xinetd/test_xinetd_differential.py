@@ -29,8 +29,9 @@ from checker.collect.xinetd import (
     parse_xinetd,
 )
 from checker.model import XinetdService
+from support import TESTDATA
 
-XINETD_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata" / "xinetd"
+XINETD_DATA = TESTDATA / "xinetd"
 DUMP = "_real-xinetd-2.3.15.3-dump"
 
 

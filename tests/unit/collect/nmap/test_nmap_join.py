@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.collect.gather import gather_snapshots, import_nmap_xml, join_outside_views, outside_targets
+from checker.collect.gather import gather_snapshots, import_nmap_xml, outside_targets
 from checker.collect.nmap.args import build_nmap_argv
-from checker.collect.nmap.scan import HostScan, merge_host_scans, results_of_run
+from checker.collect.nmap.merge import HostScan, join_outside_views, merge_host_scans
+from checker.collect.nmap.scan import results_of_run
 from checker.collect.nmap.targets import parse_targets
 from checker.collect.nmap.xml import parse_nmap_run
 from checker.errors import InputError, TargetError, UsageError

@@ -1,4 +1,7 @@
-"""The nmap XML reader on every file of ../shared/testdata/nmap-xml and on hostile inputs."""
+"""The nmap XML reader on every file of ../shared/testdata/nmap-xml and on hostile inputs.
+
+Through the real entry points: `parse_nmap_run` (what scans and imports parse with) and
+`import_nmap_xml` (`--nmap-xml FILE`, which refuses a document carrying nmap's own error)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.collect.nmap.xml import parse_nmap_run, parse_nmap_xml
+from checker.collect.gather import import_nmap_xml
+from checker.collect.nmap.xml import parse_nmap_run
 from checker.errors import InputError
-from checker.model import Protocol
+from checker.model import CollectorStatus, NetworkView, Protocol
 from support import ASSETS, TESTDATA
 
 NMAP_XML = TESTDATA / "nmap-xml"
@@ -31,22 +35,27 @@ def test_the_shared_testdata_is_there() -> None:
     assert len(SHARED_FILES) >= 30
 
 
+def _views(data: bytes, source: str) -> list[NetworkView]:
+    """The outside views of the hosts nmap finished (a timed-out host's view would read as closed)."""
+    return [host.view for host in parse_nmap_run(data, source).hosts if not host.timed_out]
+
+
 @pytest.mark.parametrize("path", SHARED_FILES, ids=lambda p: str(p.relative_to(NMAP_XML)))
 def test_every_shared_file_is_parsed_or_refused_with_a_message(path: Path) -> None:
     name = str(path.relative_to(NMAP_XML))
     data = path.read_bytes()
     if name in REFUSED:
         with pytest.raises(InputError) as info:
-            parse_nmap_xml(data, name)
+            import_nmap_xml(str(path))
         message = str(info.value)
-        assert message.startswith(f"{name}: ")
+        assert message.startswith(f"{path}: ")
         assert REFUSED[name] in message
-        assert "\n" not in message and len(message) < 400
+        assert "\n" not in message and len(message) - len(str(path)) < 400
         return
     run = parse_nmap_run(data, name)
-    views = parse_nmap_xml(data, name)
-    assert len(views) == len([h for h in run.hosts if not h.timed_out])
-    for view in views:
+    assert run.error is None
+    for host in run.hosts:
+        view = host.view
         assert view.address
         assert view.source == name
         assert view.scanner_version == run.scanner_version
@@ -68,7 +77,7 @@ def test_a_7_93_loopback_scan_in_detail() -> None:
     data = (NMAP_XML / "_generated-locally/loopback-7.93-tcp.xml").read_bytes()
     run = parse_nmap_run(data, "x.xml")
     assert run.complete and run.error is None
-    (view,) = parse_nmap_xml(data, "x.xml")
+    (view,) = _views(data, "x.xml")
     assert view.address == "127.0.0.1" and view.state == "up" and view.hostnames == ("localhost",)
     assert view.scan_type == "connect"
     assert view.scanned == ("tcp:1-1024,8000-9000",)
@@ -78,7 +87,7 @@ def test_a_7_93_loopback_scan_in_detail() -> None:
 
 def test_service_fields_and_udp() -> None:
     data = (NMAP_XML / "nmap/ndiff/test-scans/complex.xml").read_bytes()
-    (view,) = parse_nmap_xml(data, "complex.xml")
+    (view,) = _views(data, "complex.xml")
     assert view.scan_type == "syn+udp"
     assert {p.protocol for p in view.ports} == {Protocol.TCP, Protocol.UDP}
     ssh = next(p for p in view.ports if p.port == 22)
@@ -88,7 +97,7 @@ def test_service_fields_and_udp() -> None:
 def test_iso_8859_1_declared_files_are_read() -> None:
     data = (NMAP_XML / "nmap/zenmap/test/xml_test16.xml").read_bytes()
     assert b"iso-8859-1" in data[:60]
-    assert parse_nmap_xml(data, "t16.xml")
+    assert _views(data, "t16.xml")
 
 
 def test_timed_out_hosts_are_flagged_not_reported_as_closed() -> None:
@@ -96,7 +105,9 @@ def test_timed_out_hosts_are_flagged_not_reported_as_closed() -> None:
     run = parse_nmap_run(data, "base.xml")
     timed_out = [h.view.address for h in run.hosts if h.timed_out]
     assert timed_out == ["66.35.250.168"]
-    assert "66.35.250.168" not in {v.address for v in parse_nmap_xml(data, "base.xml")}
+    path = NMAP_XML / "Ullaakut-nmap/scan_base.xml"
+    (lost,) = [scan for scan in import_nmap_xml(str(path)) if scan.address == "66.35.250.168"]
+    assert lost.view is None and lost.run.status is CollectorStatus.FAILED and "host timeout" in (lost.run.reason or "")
 
 
 REFUSED_HOSTILE = {

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from checker.collect.nmap.merge import HostScan
 from checker.collect.nmap.progress import ScanProgress, progress_wanted
-from checker.collect.nmap.scan import HostScan
 from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScannedPort
 
 

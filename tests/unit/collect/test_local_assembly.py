@@ -1,0 +1,89 @@
+"""The inside-view snapshot is assembled from the registry: order, earlier evidence, fields a
+collector provides, failures recorded per collector (never raised)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.collect import local, socket_units, systemd
+from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.collect.registry import INSIDE_COLLECTORS
+from checker.collect.socket_units import SocketUnitsCollector
+from checker.collect.sockets import ROOT_SOCKETS_REASON
+from checker.collect.systemd import ROOT_RUNTIME_REASON, RuntimeState, UnitRuntimeCollector
+from checker.model import Collector, CollectorStatus, Unit
+
+
+class _Units(EvidenceCollector):
+    name = Collector.UNIT_FILES
+    provides = ("units",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        # Fills a field it does not provide too: the assembly must ignore it.
+        return self.ok(InsideEvidence(units=(Unit("a.service", "enabled"),), xinetd_services=()))
+
+
+class _SeesEarlier(EvidenceCollector):
+    name = Collector.UNIT_RUNTIME
+    provides = ("units",)
+    seen: tuple[Unit, ...] = ()
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        type(self).seen = context.earlier.units
+        return self.failed("systemctl: exit 1\nsecond line")  # nothing collected: units stay
+
+
+class _Broken(EvidenceCollector):
+    name = Collector.SOCKETS
+    provides = ("listeners",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        raise RuntimeError("a bug")
+
+
+def test_collectors_run_in_order_see_earlier_evidence_and_fill_only_what_they_provide() -> None:
+    evidence, runs = local.collect_inside_evidence(CollectionContext(), (_Broken(), _Units(), _SeesEarlier()))
+    assert [run.name for run in runs] == [Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME]
+    assert runs[0].status is CollectorStatus.FAILED and runs[0].reason == "RuntimeError: a bug"
+    assert runs[1].status is CollectorStatus.OK and runs[1].reason is None
+    assert runs[2].status is CollectorStatus.FAILED and runs[2].reason == "systemctl: exit 1"
+    assert _SeesEarlier.seen == (Unit("a.service", "enabled"),)
+    assert evidence.units == (Unit("a.service", "enabled"),)
+    assert evidence.listeners == ()
+
+
+def test_a_root_image_snapshot_has_a_run_for_every_registered_collector(tmp_path: Path) -> None:
+    snapshot = local.collect_local(root=str(tmp_path))
+    assert [run.name for run in snapshot.collectors] == [collector.name for collector in INSIDE_COLLECTORS]
+    assert snapshot.collector(Collector.SOCKETS).reason == ROOT_SOCKETS_REASON
+    assert snapshot.collector(Collector.UNIT_RUNTIME).reason == ROOT_RUNTIME_REASON
+    assert snapshot.collector(Collector.SOCKETS).status is CollectorStatus.UNAVAILABLE
+    assert snapshot.collector(Collector.XINETD).status is CollectorStatus.OK
+    assert snapshot.collector(Collector.SOCKET_UNITS).status is CollectorStatus.OK
+    assert snapshot.host.root == str(tmp_path) and snapshot.listeners == ()
+
+
+def test_unit_runtime_completes_the_units_of_the_unit_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(systemd, "read_runtime", lambda: {"b.service": RuntimeState("active", "running")})
+    earlier = InsideEvidence(units=(Unit("a.service", "enabled"),))
+    outcome = UnitRuntimeCollector().collect(CollectionContext(earlier=earlier))
+    assert outcome.run.status is CollectorStatus.OK
+    assert outcome.evidence is not None
+    assert outcome.evidence.units == (Unit("a.service", "enabled"), Unit("b.service", active="active", sub="running"))
+
+
+def test_socket_units_take_enablement_from_systemd_units_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake(root: str | None, enablement: dict[str, str] | None = None) -> list[object]:
+        seen.update(root=root, enablement=enablement)
+        return []
+
+    monkeypatch.setattr(socket_units, "collect_socket_units", fake)
+    earlier = InsideEvidence(units=(Unit("a.socket", "enabled", active="active"), Unit("a.service", None),
+                                    Unit("b.socket", "enabled", source="sysv")))
+    outcome = SocketUnitsCollector().collect(CollectionContext(root="/img", earlier=earlier))
+    assert outcome.run.status is CollectorStatus.OK
+    assert seen == {"root": "/img", "enablement": {"a.socket": "enabled"}}
