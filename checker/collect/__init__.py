@@ -1,4 +1,10 @@
-"""Collectors: one module per evidence source, pure parsers separate from I/O.
+"""The collect stage: host state in, snapshots out; no policy here.
+
+`interface.py` is the `EvidenceCollector` contract, `registry.py` the one table of inside
+collectors (one module each: sockets, systemd, socket_units, xinetd_collector over the
+`xinetd` package), `local.py` assembles the inside view from that table, `nmap/` is the
+outside view (targets, args, scan, xml, merge, progress) and `gather.py` orchestrates both
+for the commands.
 
 A collector never raises for a failure of its source: it records a `CollectorRun` with
 status FAILED/UNAVAILABLE and a one-line reason in the snapshot, and the other collectors
