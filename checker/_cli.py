@@ -2,8 +2,10 @@
 
 Thin on purpose. Each subcommand lives in `checker.commands.<name>` with a
 `run(args) -> int` function and is imported only when chosen, so `surfacecheck --version`
-imports nothing heavy. Expected errors (`CheckerError`) print one line and exit with their
-code; anything else prints one line too, and its traceback only under `-v`.
+imports nothing heavy. The report options of `audit` and `report` (`--json PATH`...) come
+from the format registry (`checker.formatters.registry`), not from a list here. Expected
+errors (`CheckerError`) print one line and exit with their code; anything else prints one
+line too, and its traceback only under `-v`.
 """
 
 from __future__ import annotations
@@ -48,11 +50,12 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """One `--NAME PATH` per format of the registry, then the per-format options."""
+    from checker.formatters.registry import option_formats
+
     group = parser.add_argument_group("reports (PATH or - for stdout)")
-    group.add_argument("--json", metavar="PATH", help="full results as JSON (schemas/results.schema.json)")
-    group.add_argument("--junit", metavar="PATH", help="JUnit XML, one testsuite per host")
-    group.add_argument("--sarif", metavar="PATH", help="SARIF 2.1.0 for code scanning")
-    group.add_argument("--markdown", metavar="PATH", help="Markdown evidence report (fits a job summary)")
+    for spec in option_formats():
+        group.add_argument(spec.flag, dest=spec.name, metavar="PATH", help=spec.help)
     group.add_argument("--junit-file-attrs", action="store_true",
                        help="add file/line attributes to JUnit testcases (GitLab, GitHub reporters)")
     group.add_argument("--sarif-root", metavar="DIR", default=".",

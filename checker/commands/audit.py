@@ -18,10 +18,9 @@ from checker.model import Severity
 
 def run(args: argparse.Namespace) -> int:
     from checker.collect.gather import gather_snapshots
-    from checker.commands.report import requested_outputs
+    from checker.commands.report import format_options, requested_outputs
     from checker.evaluate import evaluate, exit_code_for
-    from checker.formatters import FormatOptions, OutputFormat, get_formatter
-    from checker.formatters.console import render_summary
+    from checker.formatters import bundle_files, get_formatter
     from checker.policy.load import load_baseline
     from checker.storage.atomic import write_text_atomic
 
@@ -31,15 +30,14 @@ def run(args: argparse.Namespace) -> int:
     snapshots = gather_snapshots(args, baseline)
     report = evaluate(baseline, snapshots, fail_on=fail_on)
 
-    options = FormatOptions(
-        junit_file_attrs=bool(getattr(args, "junit_file_attrs", False)),
-        sarif_root=getattr(args, "sarif_root", None) or ".",
-    )
+    options = format_options(args)
     evidence_dir = getattr(args, "evidence_dir", None)
-    formats = list(OutputFormat) if evidence_dir else list(outputs)
-    rendered = {fmt: get_formatter(fmt).format(report, options) for fmt in formats}
-    for fmt, path in outputs.items():
-        write_text_atomic(path, rendered[fmt])
+    names = list(outputs)
+    if evidence_dir:
+        names += [name for name in bundle_files() if name not in outputs]
+    rendered = {name: get_formatter(name).format(report, options) for name in names}
+    for name, path in outputs.items():
+        write_text_atomic(path, rendered[name])
     if evidence_dir:
         from checker.storage.evidence import write_evidence_bundle
 
@@ -47,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
 
     if not getattr(args, "quiet", False):
         stream = sys.stderr if "-" in outputs.values() else sys.stdout
-        stream.write(render_summary(report))
+        stream.write(get_formatter("console").format(report, options))
         stream.flush()
     return int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))

@@ -4,6 +4,9 @@ Nothing is collected or evaluated: the saved `Report` is read back (`checker.sto
 and handed to the same formatters `audit` uses, so the bytes are the same as the audit's
 own reports. Every format is rendered before any file is written, then each is written
 atomically. Exit 0 (the verdict was the audit's business).
+
+The options are those of the format registry (`checker.formatters.registry.option_formats`);
+`requested_outputs` and `format_options` are shared with `audit`.
 """
 
 from __future__ import annotations
@@ -11,38 +14,39 @@ from __future__ import annotations
 import argparse
 
 from checker.errors import UsageError
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, get_format, get_formatter, option_formats
 from checker.storage.atomic import write_text_atomic
 from checker.storage.results import load_report
 
-FORMAT_OPTIONS = {
-    OutputFormat.JSON: "json",
-    OutputFormat.JUNIT: "junit",
-    OutputFormat.SARIF: "sarif",
-    OutputFormat.MARKDOWN: "markdown",
-}
-"""Each format and its argparse destination (`--json PATH` -> `args.json`)."""
 
-
-def requested_outputs(args: argparse.Namespace) -> dict[OutputFormat, str]:
-    """`{format: path}` from `--json/--junit/--sarif/--markdown`; at most one may be `-`."""
-    outputs = {fmt: path for fmt, dest in FORMAT_OPTIONS.items() if (path := getattr(args, dest, None))}
-    to_stdout = [f"--{FORMAT_OPTIONS[fmt]}" for fmt, path in outputs.items() if path == "-"]
+def requested_outputs(args: argparse.Namespace) -> dict[str, str]:
+    """`{format name: path}` from the format options (`--json PATH`...); at most one may be `-`."""
+    outputs = {spec.name: path for spec in option_formats() if (path := getattr(args, spec.name, None))}
+    to_stdout = [get_format(name) for name, path in outputs.items() if path == "-"]
+    for spec in to_stdout:
+        if not spec.stdout:
+            raise UsageError(f"{spec.flag}: cannot write to stdout ('-'); give a file path")
     if len(to_stdout) > 1:
-        raise UsageError(f"only one format can go to stdout ('-'); got {' and '.join(to_stdout)}")
+        raise UsageError(f"only one format can go to stdout ('-'); got {' and '.join(s.flag for s in to_stdout)}")
     return outputs
+
+
+def format_options(args: argparse.Namespace) -> FormatOptions:
+    """The per-format options (`--junit-file-attrs`, `--sarif-root`) of `audit` and `report`."""
+    return FormatOptions(
+        junit_file_attrs=bool(getattr(args, "junit_file_attrs", False)),
+        sarif_root=getattr(args, "sarif_root", None) or ".",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     outputs = requested_outputs(args)
     if not outputs:
-        raise UsageError("report: give at least one of --json, --junit, --sarif, --markdown (PATH or -)")
+        flags = ", ".join(spec.flag for spec in option_formats())
+        raise UsageError(f"report: give at least one of {flags} (PATH or -)")
     report = load_report(args.results)
-    options = FormatOptions(
-        junit_file_attrs=bool(getattr(args, "junit_file_attrs", False)),
-        sarif_root=getattr(args, "sarif_root", None) or ".",
-    )
-    rendered = {fmt: get_formatter(fmt).format(report, options) for fmt in outputs}
-    for fmt, path in outputs.items():
-        write_text_atomic(path, rendered[fmt])
+    options = format_options(args)
+    rendered = {name: get_formatter(name).format(report, options) for name in outputs}
+    for name, path in outputs.items():
+        write_text_atomic(path, rendered[name])
     return 0

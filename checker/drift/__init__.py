@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from checker.errors import InputError
+from checker.formatters.markdown_text import markdown_cell
 from checker.learn import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
 from checker.model import (
     Listener,
@@ -46,6 +47,7 @@ from checker.model import (
     Unit,
     XinetdService,
 )
+from checker.model.text import address_before_port, printable_line
 from checker.storage.serialize import to_data
 
 _U = TypeVar("_U", Unit, SocketUnit)
@@ -204,7 +206,7 @@ def _listener_group_key(listener: Listener, ephemeral_range: tuple[int, int]) ->
 
 
 def _address(listener: Listener) -> str:
-    text = f"[{listener.address}]" if ":" in listener.address else listener.address
+    text = address_before_port(listener.address)
     return text + (" dual-stack" if listener.dual_stack else "")
 
 
@@ -392,24 +394,9 @@ def render_text(drifts: Sequence[Drift], old_name: str, new_name: str) -> str:
             lines.append(f"{host}:")
         mark = "+" if drift.kind in _ADDED_KINDS or drift.kind == DriftKind.CHECK_STARTED_FAILING else \
             "-" if drift.kind in _REMOVED_KINDS or drift.kind == DriftKind.CHECK_STOPPED_FAILING else "~"
-        lines.append(f"  {mark} {_one_line(drift.message)}")
+        lines.append(f"  {mark} {printable_line(drift.message)}")
     lines.append(f"{len(drifts)} difference{'s' if len(drifts) != 1 else ''}")
     return "\n".join(lines) + "\n"
-
-
-def _one_line(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-def markdown_cell(text: str | None) -> str:
-    """Escape a table cell for GitHub's renderer: no raw HTML, no broken columns."""
-    if text is None:
-        return ""
-    text = "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
-    for char, escaped in (("\\", "\\\\"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
-                          ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
-        text = text.replace(char, escaped)
-    return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
 def render_markdown(drifts: Sequence[Drift], old_name: str, new_name: str) -> str:

@@ -78,19 +78,18 @@ from checker.model import (
     Snapshot,
     Status,
 )
+from checker.model.text import address_before_port
 
 DEFAULT_DENY_RESOURCE = "ports:default-deny"
 
 
 def rule_resource(protocol: Protocol, ports: PortRange, address: str = "*") -> str:
     """`tcp/*:443`, `udp/*:32768-60999`, `tcp/192.0.2.7:5432`: a rule-level resource."""
-    host = f"[{address}]" if ":" in address else address
-    return f"{protocol.value}/{host}:{ports}"
+    return f"{protocol.value}/{address_before_port(address)}:{ports}"
 
 
 def scanned_resource(network: NetworkView, port: ScannedPort) -> str:
-    host = f"[{network.address}]" if ":" in network.address else network.address
-    return f"{port.protocol.value}/{host}:{port.port}"
+    return f"{port.protocol.value}/{address_before_port(network.address)}:{port.port}"
 
 
 def listener_evidence(listener: Listener) -> dict[str, Any]:

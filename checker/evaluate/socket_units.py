@@ -45,6 +45,7 @@ from checker.model import (
     Status,
 )
 from checker.model.addresses import parse_address
+from checker.model.text import address_before_port
 
 
 def socket_unit_name(name: str) -> str:
@@ -72,8 +73,7 @@ def normalise_listen(value: str) -> str:
     if sep and port.isdigit():
         address = parse_address(host) if host.startswith("[") or "." in host else None
         if address is not None:
-            shown = f"[{address}]" if address.version == 6 and ":" in str(address) else str(address)
-            return f"{shown}:{int(port)}"
+            return f"{address_before_port(str(address))}:{int(port)}"
         return f"{host}:{int(port)}"
     if text.isdigit():
         return str(int(text))

@@ -1,24 +1,32 @@
-"""Output formats, keyed by `OutputFormat`. Modules are imported only when used."""
+"""Output formats: the `Formatter` interface, the registry of formats, one module per format.
+
+Importing this package is cheap (no formatter module, no model): the CLI reads the registry
+to build its options, and each format module is imported only when it is rendered.
+"""
 
 from __future__ import annotations
 
-import importlib
+from checker.formatters.interface import FormatOptions, Formatter
+from checker.formatters.registry import (
+    FormatSpec,
+    all_formats,
+    bundle_files,
+    get_format,
+    get_formatter,
+    option_formats,
+    register_format,
+    unregister_format,
+)
 
-from checker.formatters.interface import FormatOptions, Formatter, FormatterError, OutputFormat
-
-_MODULES = {
-    OutputFormat.JSON: "checker.formatters.json",
-    OutputFormat.JUNIT: "checker.formatters.junit",
-    OutputFormat.SARIF: "checker.formatters.sarif",
-    OutputFormat.MARKDOWN: "checker.formatters.markdown",
-}
-
-
-def get_formatter(fmt: OutputFormat) -> Formatter:
-    """The formatter of `fmt`; each module defines a `FORMATTER` instance."""
-    module = importlib.import_module(_MODULES[fmt])
-    formatter: Formatter = module.FORMATTER
-    return formatter
-
-
-__all__ = ["FormatOptions", "Formatter", "FormatterError", "OutputFormat", "get_formatter"]
+__all__ = [
+    "FormatOptions",
+    "FormatSpec",
+    "Formatter",
+    "all_formats",
+    "bundle_files",
+    "get_format",
+    "get_formatter",
+    "option_formats",
+    "register_format",
+    "unregister_format",
+]

@@ -1,7 +1,8 @@
-"""Helpers the formatters share: the one result order, text clean-up, evidence as text.
+"""Helpers the formatters share: the one result order, XML clean-up, evidence as text.
 
 Pure functions on strings and models; no I/O, no clock. Kept here so every format lists
-hosts and results in the same order and cleans hostile text the same way.
+hosts and results in the same order. Markdown escaping is in markdown_text.py, the one-line
+cleaner of terminal text in checker/model/text.py.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ SEVERITIES_HIGH_FIRST = tuple(sorted(Severity, key=lambda s: -s.rank))
 
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Everything outside the XML 1.0 `Char` production (C0 controls, lone surrogates, U+FFFE/F)."""
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-"""C0/C1 controls (except tab and newline), lone surrogates and non-characters."""
 
 
 def sorted_hosts(report: Report) -> list[HostReport]:
@@ -40,11 +38,6 @@ def all_results(report: Report) -> list[Result]:
 def strip_xml_illegal(text: str) -> str:
     """`text` without the characters XML 1.0 cannot carry at all (not even as `&#..;`)."""
     return _XML_ILLEGAL.sub("", text)
-
-
-def strip_controls(text: str) -> str:
-    """`text` without control characters (tab and newline kept) and unencodable code points."""
-    return _CONTROL.sub("", text)
 
 
 def evidence_text(evidence: Mapping[str, Any]) -> str:

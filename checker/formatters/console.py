@@ -1,14 +1,21 @@
 """The console summary of an audit: counts by status and severity, then one line per problem.
 
-Returns text; the caller decides where it goes (stderr, or stdout when no report is written
-to stdout) and stays silent under `--quiet`. Must not evaluate or write files. Hostile text
-from the host (process names, banners) is made printable so it cannot move the cursor or
-forge lines on the terminal.
+A formatter like the others (`FORMATTER`, registered as `console` in
+checker/formatters/registry.py), but registered without an option and without a bundle file:
+`audit` always prints it (stderr when a report is written to stdout, stdout otherwise,
+nowhere under `--quiet`), so a `--console PATH` option would add a way to write it that
+`audit` never had, and the evidence bundle never held it. `report` does not print it either.
+
+Returns text; must not evaluate or write files. Hostile text from the host (process names,
+banners) goes through `checker.model.text.printable_line` with its codes shown, so it cannot
+move the cursor or forge lines on the terminal.
 """
 
 from __future__ import annotations
 
+from checker.formatters.interface import FormatOptions, Formatter
 from checker.model import Report, Result, Severity, Status
+from checker.model.text import printable_line
 
 _SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.SKIP, Status.PASS)
@@ -16,18 +23,11 @@ MAX_PROBLEM_LINES = 200
 """Longer lists are cut with a note: the reports hold everything."""
 
 
-def printable(text: str, limit: int = 300) -> str:
-    """One terminal-safe line: control characters escaped, long text cut."""
-    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
-                      for ch in text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
-
-
 def _problem_line(result: Result) -> str:
     status = "FAIL" if result.status is Status.FAIL else "ERROR"
     expired = " (waiver expired)" if result.waiver is not None and result.waiver.expired else ""
-    return printable(f"{status:<5} {result.severity.value:<8} {result.host}  {result.check.value}  "
-                     f"{result.resource}: {result.message}{expired}", limit=500)
+    return printable_line(f"{status:<5} {result.severity.value:<8} {result.host}  {result.check.value}  "
+                          f"{result.resource}: {result.message}{expired}", 500, escape=True)
 
 
 def render_summary(report: Report) -> str:
@@ -58,3 +58,11 @@ def render_summary(report: Report) -> str:
         if len(problems) > MAX_PROBLEM_LINES:
             lines.append(f"... and {len(problems) - MAX_PROBLEM_LINES} more (see the reports)")
     return "\n".join(lines) + "\n"
+
+
+class ConsoleFormatter(Formatter):
+    def format(self, report: Report, options: FormatOptions) -> str:
+        return render_summary(report)
+
+
+FORMATTER = ConsoleFormatter()

@@ -2,24 +2,22 @@
 
 A formatter turns a `Report` into a string. It does no file I/O, reads no clock and
 evaluates nothing: the same report always gives the same bytes (golden files rely on it).
-The CLI writes the string with `checker.storage.atomic.write_text_atomic`.
+The CLI writes the string with `checker.storage.atomic.write_text_atomic`. Which formats
+exist, and their command-line options and evidence-bundle file names, is not said here but
+in one table, `checker.formatters.registry`.
+
+Must not import the model at run time: `surfacecheck --version` builds the parser, which
+reads the registry, which imports this module (the `Report` annotation is for mypy only).
 """
 
 from __future__ import annotations
 
 import abc
-import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from checker.errors import CheckerError
-from checker.model import Report
-
-
-class OutputFormat(enum.StrEnum):
-    JSON = "json"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    MARKDOWN = "markdown"
+if TYPE_CHECKING:
+    from checker.model import Report
 
 
 @dataclass(frozen=True)
@@ -28,10 +26,6 @@ class FormatOptions:
     """Add `file`/`line` attributes (the baseline rule) to JUnit testcases."""
     sarif_root: str = "."
     """Directory SARIF artifact URIs are made relative to."""
-
-
-class FormatterError(CheckerError):
-    """A report that cannot be rendered (e.g. a results file of an unknown version)."""
 
 
 class Formatter(abc.ABC):

@@ -3,7 +3,8 @@
 Everything a later `surfacecheck report` or `diff` needs is here: the tool version, the
 baseline (path, name, every source file with its sha256, controls), per host the whole
 snapshot and every result, and summary counts. `checker.storage.results.load_report` reads it
-back into the same `Report`, so re-rendering saved results gives the same bytes.
+back into the same `Report`, so re-rendering saved results gives the same bytes; the document's
+`format` and `version` markers are storage's (`checker.storage.results`), which reads them.
 
 Must not: read a clock (times come only from the snapshots), reorder keys or results
 unpredictably, or lose data (strings are written with `\\u` escapes, so even control
@@ -17,13 +18,8 @@ from typing import Any
 from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
 from checker.formatters.interface import FormatOptions, Formatter
 from checker.model import Report
+from checker.storage.results import RESULTS_FORMAT, RESULTS_VERSION
 from checker.storage.serialize import dumps_by_line, to_data
-
-RESULTS_FORMAT = "surfacecheck-results"
-"""Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""
-
-RESULTS_VERSION = 1
-"""Version of the results document; `load_report` refuses any other."""
 
 
 def report_to_data(report: Report) -> dict[str, Any]:

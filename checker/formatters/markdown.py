@@ -6,12 +6,9 @@ severity, the failures table (severity, check, host, resource, message, evidence
 remediation, link to the baseline line), then errors, then waivers with their expiry,
 then passes and skips inside `<details>`.
 
-Hand-written: no maintained library escapes GFM table cells. Every piece of data goes
-through `cell()`: control characters are removed; `& < >` and `|` become entities (so no
-raw HTML and no extra column: cmark-gfm splits rows on a literal `|` before it decodes
-entities); backslash and the inline-markup characters are backslash-escaped (so no code
-span, emphasis, link, math or heading closer swallows anything); newlines become `<br>`. The only HTML
-in the output is ours: `<br>`, `<details>`, `<summary>`.
+Every piece of data goes through `markdown_cell()` (checker/formatters/markdown_text.py, the
+one escaper, shared with `diff --markdown`), so data cannot add HTML, columns or markup. The
+only HTML in the output is ours: `<br>`, `<details>`, `<summary>`.
 
 Size: GitHub refuses job summaries over 1 MiB, so the report is fitted under
 `MAX_BYTES`: passes are cut first, then skips (each with a note and counts). If the
@@ -25,7 +22,6 @@ Must not: do file I/O, read a clock, or let data add columns, rows or HTML.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -37,9 +33,9 @@ from checker.formatters._common import (
     counts_by_severity,
     evidence_text,
     sorted_hosts,
-    strip_controls,
 )
 from checker.formatters.interface import FormatOptions, Formatter
+from checker.formatters.markdown_text import markdown_cell, truncated
 from checker.model import CollectorStatus, HostReport, Location, Report, Result, Status
 from checker.model.checks import check_info
 
@@ -49,47 +45,14 @@ MAX_BYTES = 1024 * 1024
 CELL_LIMITS: tuple[int | None, ...] = (None, 4096, 1024, 256, 64)
 """Longest cell text tried, in characters, from untouched down to the last resort."""
 
-_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    "|": "&#124;",
-    "\\": "\\\\",
-    "`": "\\`",
-    "*": "\\*",
-    "_": "\\_",
-    "[": "\\[",
-    "]": "\\]",
-    "~": "\\~",
-    "!": "\\!",
-    "$": "\\$",
-    "#": "\\#",
-    "\t": " ",
-    "\n": "<br>",
-}
-_ESCAPE_TABLE = str.maketrans(_ESCAPES)
-_NEWLINES = re.compile(r"\r\n?")
-
-
-def _truncate(text: str, limit: int | None) -> str:
-    if limit is not None and len(text) > limit:
-        return f"{text[:limit]}… (truncated: {len(text) - limit} more characters, see the JSON results)"
-    return text
-
-
-def cell(text: str, limit: int | None = None) -> str:
-    """`text` as inline GFM that renders as exactly that text, on one line, in one cell."""
-    return _truncate(strip_controls(_NEWLINES.sub("\n", text)), limit).translate(_ESCAPE_TABLE)
-
-
 def _evidence_cell(evidence: Mapping[str, Any], limit: int | None) -> str:
     """Evidence with each value cut separately: a huge banner must not hide the process name."""
     if limit is None:
-        return cell(evidence_text(evidence))
-    shortened = {key: _truncate(value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+        return markdown_cell(evidence_text(evidence))
+    shortened = {key: truncated(value if isinstance(value, str) else json.dumps(value, sort_keys=True,
                                                                                 ensure_ascii=False), limit)
                  for key, value in evidence.items()}
-    return cell(evidence_text(shortened))
+    return markdown_cell(evidence_text(shortened))
 
 
 def _link(location: Location | None, limit: int | None) -> str:
@@ -98,7 +61,7 @@ def _link(location: Location | None, limit: int | None) -> str:
     target = quote(location.file, safe="/-._~")
     if location.line > 0:
         target += f"#L{location.line}"
-    return f"[{cell(str(location), limit)}]({target})"
+    return f"[{markdown_cell(str(location), limit)}]({target})"
 
 
 class _LazyRows(Sequence[str]):
@@ -181,25 +144,25 @@ def _failure_row(result: Result, limit: int | None) -> str:
     if result.waiver is not None and result.waiver.expired:
         message += f" (waiver expired on {result.waiver.expires.isoformat()}: {result.waiver.reason})"
     return _row([
-        cell(result.severity.value, limit),
-        cell(result.check.value, limit),
-        cell(result.host, limit),
-        cell(result.resource, limit),
-        cell(message, limit),
+        markdown_cell(result.severity.value, limit),
+        markdown_cell(result.check.value, limit),
+        markdown_cell(result.host, limit),
+        markdown_cell(result.resource, limit),
+        markdown_cell(message, limit),
         _evidence_cell(result.evidence, limit),
-        cell(_remediation(result), limit),
+        markdown_cell(_remediation(result), limit),
         _link(result.location, limit),
     ])
 
 
 def _error_row(result: Result, limit: int | None) -> str:
     return _row([
-        cell(result.check.value, limit),
-        cell(result.host, limit),
-        cell(result.resource, limit),
-        cell(result.message, limit),
+        markdown_cell(result.check.value, limit),
+        markdown_cell(result.host, limit),
+        markdown_cell(result.resource, limit),
+        markdown_cell(result.message, limit),
         _evidence_cell(result.evidence, limit),
-        cell(_remediation(result), limit),
+        markdown_cell(_remediation(result), limit),
         _link(result.location, limit),
     ])
 
@@ -209,12 +172,12 @@ def _waiver_row(result: Result, limit: int | None) -> str:
     waiver = result.waiver
     state = f"EXPIRED ({result.status.value})" if waiver.expired else result.status.value
     return _row([
-        cell(state, limit),
-        cell(result.check.value, limit),
-        cell(result.host, limit),
-        cell(result.resource, limit),
-        cell(waiver.reason, limit),
-        cell(waiver.expires.isoformat(), limit),
+        markdown_cell(state, limit),
+        markdown_cell(result.check.value, limit),
+        markdown_cell(result.host, limit),
+        markdown_cell(result.resource, limit),
+        markdown_cell(waiver.reason, limit),
+        markdown_cell(waiver.expires.isoformat(), limit),
         _link(waiver.location, limit),
         _link(result.location, limit),
     ])
@@ -222,10 +185,10 @@ def _waiver_row(result: Result, limit: int | None) -> str:
 
 def _short_row(result: Result, limit: int | None) -> str:
     return _row([
-        cell(result.check.value, limit),
-        cell(result.host, limit),
-        cell(result.resource, limit),
-        cell(result.message, limit),
+        markdown_cell(result.check.value, limit),
+        markdown_cell(result.host, limit),
+        markdown_cell(result.resource, limit),
+        markdown_cell(result.message, limit),
         _link(result.location, limit),
     ])
 
@@ -292,9 +255,9 @@ def _header(report: Report, limit: int | None) -> str:
         ("Collection (UTC)", f"{started[0]} to {finished[-1]}" if hosts else "nothing collected"),
         ("Fail on", f"{report.fail_on.value} and above"),
     ]
-    title = f"# surfacecheck report: {cell(report.baseline_name, limit)}\n\n"
+    title = f"# surfacecheck report: {markdown_cell(report.baseline_name, limit)}\n\n"
     lines = ["| | |", "|---|---|"]
-    lines += [_row([f"**{name}**", cell(value, limit)]) for name, value in facts if value]
+    lines += [_row([f"**{name}**", markdown_cell(value, limit)]) for name, value in facts if value]
     host_lines = ["## Hosts", ""]
     if hosts:
         host_lines += [
@@ -305,13 +268,13 @@ def _header(report: Report, limit: int | None) -> str:
         for host in hosts:
             info = host.snapshot.host
             host_lines.append(_row([
-                cell(host.name, limit),
-                cell(info.collected_at, limit),
-                cell(info.finished_at or "", limit),
-                cell(_privileges(host), limit),
-                cell(" ".join(x for x in (info.os_release, info.kernel) if x), limit),
-                cell(_collectors(host, ok=True), limit),
-                cell(_collectors(host, ok=False), limit),
+                markdown_cell(host.name, limit),
+                markdown_cell(info.collected_at, limit),
+                markdown_cell(info.finished_at or "", limit),
+                markdown_cell(_privileges(host), limit),
+                markdown_cell(" ".join(x for x in (info.os_release, info.kernel) if x), limit),
+                markdown_cell(_collectors(host, ok=True), limit),
+                markdown_cell(_collectors(host, ok=False), limit),
             ]))
     else:
         host_lines.append("None.")

@@ -57,6 +57,7 @@ from checker.model import (
     Unit,
     XinetdService,
 )
+from checker.model.text import address_before_port, printable_line
 
 DEFAULT_EPHEMERAL_RANGE = (32768, 60999)
 """Linux's default net.ipv4.ip_local_port_range; the command passes the live one when known."""
@@ -172,8 +173,7 @@ def _escape_char(ch: str) -> str:
 
 def comment_text(text: str, limit: int = 160) -> str:
     """One safe comment line: no control characters (a newline would end the comment)."""
-    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
+    return printable_line(text, limit, cut_mark="...")
 
 
 def glob_literal(name: str) -> str:
@@ -223,7 +223,7 @@ def _bind_sort_key(word: str) -> tuple[int, str]:
 
 
 def _display_address(listener: Listener) -> str:
-    address = f"[{listener.address}]" if ":" in listener.address else listener.address
+    address = address_before_port(listener.address)
     return address + (" (dual-stack)" if listener.dual_stack else "")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from checker.model.baseline import Location
+from checker.model.text import address_before_port
 from checker.model.vocabulary import Collector, CollectorStatus, Protocol
 
 
@@ -61,8 +62,7 @@ class Listener:
     @property
     def resource(self) -> str:
         """`tcp/0.0.0.0:8080`, `udp/[::]:53`: the stable result resource of this listener."""
-        host = f"[{self.address}]" if ":" in self.address else self.address
-        return f"{self.protocol}/{host}:{self.port}"
+        return f"{self.protocol}/{address_before_port(self.address)}:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)

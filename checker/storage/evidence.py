@@ -2,7 +2,8 @@
 
 Contents:
 
-* `results.json`, `results.junit.xml`, `results.sarif`, `report.md`: every format;
+* one file per format that names a bundle file in checker/formatters/registry.py
+  (`results.json`, `results.junit.xml`, `results.sarif`, `report.md`);
 * `snapshots/<host>.json`: each host's snapshot, the raw observations;
 * `baseline.resolved.yaml`: the baseline after `extends` merging, as it was evaluated;
 * `SHA256SUMS`: `sha256sum -c SHA256SUMS` (run inside DIR) verifies every file above.
@@ -18,18 +19,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 
 from checker.errors import UsageError
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, bundle_files, get_formatter
 from checker.model import Baseline, Report, Snapshot
+from checker.model.text import printable_line
 from checker.storage.atomic import write_text_atomic
 
-FORMAT_FILES = {
-    OutputFormat.JSON: "results.json",
-    OutputFormat.JUNIT: "results.junit.xml",
-    OutputFormat.SARIF: "results.sarif",
-    OutputFormat.MARKDOWN: "report.md",
-}
 BASELINE_FILE = "baseline.resolved.yaml"
 SNAPSHOT_DIR = "snapshots"
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -38,12 +35,13 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def write_evidence_bundle(
-    directory: str, report: Report, baseline: Baseline, rendered: dict[OutputFormat, str]
+    directory: str, report: Report, baseline: Baseline, rendered: Mapping[str, str]
 ) -> None:
-    """Write the bundle into `directory` (created if absent). Refuses a non-empty directory."""
+    """Write the bundle into `directory` (created if absent). Refuses a non-empty directory.
+    `rendered` holds the formats the caller already rendered, by format name."""
     _prepare(directory)
     files: dict[str, str] = {}
-    for fmt, name in FORMAT_FILES.items():
+    for fmt, name in bundle_files().items():
         text = rendered.get(fmt)
         files[name] = text if text is not None else get_formatter(fmt).format(report, FormatOptions())
     for name, snapshot in _snapshot_files(report).items():
@@ -103,7 +101,7 @@ def _baseline_yaml(baseline: Baseline) -> str:
     from checker.policy.load import resolved_document
 
     def comment(text: str) -> str:
-        return "# " + "".join(ch if ch.isprintable() else "?" for ch in text) + "\n"
+        return "# " + printable_line(text) + "\n"
 
     header = comment(f"The baseline {baseline.name!r} as evaluated: {baseline.path} with `extends` merged.")
     header += "".join(comment(f"source: {s.path} sha256 {s.sha256}") for s in baseline.sources)

@@ -1,6 +1,6 @@
-"""Reading a JSON input file (saved results, a file `diff` has to classify): bounded in size,
-decoded strictly, and every failure one `InputError` line (`PATH: message`, with line and
-column for a syntax error). What the data means is the caller's business.
+"""The one reader of JSON input files (snapshots, saved results, the two files `diff` compares):
+bounded in size, decoded strictly, and every failure one `InputError` line (`PATH: message`,
+with line and column for a syntax error). What the data means is the caller's business.
 """
 
 from __future__ import annotations
@@ -11,14 +11,26 @@ from typing import Any
 from checker.errors import InputError
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
-"""Refuse larger files instead of exhausting memory (a 1,000-host results file is far smaller)."""
+"""Refuse larger files instead of exhausting memory (a 1,000-host results file or a snapshot
+of 10,000 listeners is a few MB; anything near this is neither)."""
 
 
-def read_json_file(path: str) -> Any:
-    """The decoded JSON document in `path`."""
+def read_json_file(path: str, *, kind: str | None = None) -> Any:
+    """The decoded JSON document in `path`.
+
+    `kind` names what the file should be (`snapshot`) for the two mistakes a user makes most
+    with `--snapshot`: then a missing file is `PATH: no such file` and a directory `PATH: is a
+    directory, not a snapshot file`. Without it (`report`, `diff`) every unreadable file is
+    `PATH: cannot read: <reason>`, as those commands have always said.
+    """
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file" if kind else f"{path}: cannot read: {exc.strerror}") from None
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, not a {kind} file" if kind
+                         else f"{path}: cannot read: {exc.strerror}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > MAX_JSON_BYTES:

@@ -1,4 +1,7 @@
-"""Read a results JSON file (written by the `json` formatter) back into a `Report`.
+"""Results files: their `format`/`version` markers, and reading one back into a `Report`.
+
+The `json` formatter (checker/formatters/json.py) writes the document and takes the two
+markers from here; storage owns the file layout, so nothing here imports a formatter.
 
 Used by `surfacecheck report` (re-render without collecting) and by `surfacecheck diff`.
 The file is rebuilt with `checker.storage.serialize.from_data`, which checks every type and enum
@@ -13,10 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from checker.errors import InputError
-from checker.formatters.json import RESULTS_FORMAT, RESULTS_VERSION
 from checker.model import Report
 from checker.storage.json_reader import read_json_file
 from checker.storage.serialize import from_data
+
+RESULTS_FORMAT = "surfacecheck-results"
+"""Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""
+
+RESULTS_VERSION = 1
+"""Version of the results document; `load_report` refuses any other."""
 
 
 def load_report(path: str) -> Report:

@@ -7,21 +7,20 @@ convenience, a one-element list), `load_snapshot_list` reads either form as a li
 
 What it must not do: let a bad file become a traceback. Every problem with an input file
 (missing, unreadable, not JSON, wrong schema_version, not matching the schema) is an
-`InputError` whose message is one line, `PATH: what is wrong`.
+`InputError` whose message is one line, `PATH: what is wrong`; reading and decoding is the one
+bounded reader's (checker/storage/json_reader.py), the checks of the content are here.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checker.errors import InputError
 from checker.model import Snapshot
+from checker.storage.json_reader import read_json_file
 from checker.storage.serialize import dumps_by_line, from_data, to_data
 
 SCHEMA_VERSION = 1
-MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
-"""A snapshot of 10k listeners is a few MB; anything near this is not a snapshot."""
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:
@@ -35,30 +34,6 @@ def snapshots_to_json(snapshots: list[Snapshot]) -> str:
     if len(snapshots) == 1:
         return snapshot_to_json(snapshots[0])
     return dumps_by_line([to_data(snapshot) for snapshot in snapshots], depth=2)
-
-
-def _read_document(path: str) -> Any:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_SNAPSHOT_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a snapshot file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SNAPSHOT_BYTES:
-        raise InputError(f"{path}: too large to be a snapshot")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
 
 
 def snapshot_from_data(data: Any, path: str, where: str = "") -> Snapshot:
@@ -92,7 +67,7 @@ def _validate(data: Any, label: str) -> None:
 
 def load_snapshot_list(path: str) -> list[Snapshot]:
     """Every snapshot in `path`: a single object or a JSON list of them (as `collect` writes)."""
-    return snapshots_from_document(path, _read_document(path))
+    return snapshots_from_document(path, read_json_file(path, kind="snapshot"))
 
 
 def snapshots_from_document(path: str, data: Any) -> list[Snapshot]:
@@ -112,5 +87,3 @@ def load_snapshot(path: str) -> Snapshot:
         raise InputError(f"{path}: holds {len(snapshots)} snapshots; expected one")
     return snapshots[0]
 
-
-load_snapshots_document = load_snapshot_list

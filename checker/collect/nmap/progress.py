@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol, TextIO
 
 from checker.model import CollectorRun, CollectorStatus, NetworkView
+from checker.model.text import printable_line
 
 
 class FinishedHost(Protocol):
@@ -40,11 +41,6 @@ def progress_wanted(forced: bool, stream: TextIO | None = None) -> bool:
     except (AttributeError, ValueError):
         interactive = False
     return interactive and not os.environ.get("CI")
-
-
-def _clean(text: str) -> str:
-    """Host names come from users and DNS: no control characters on the terminal."""
-    return "".join(c if c.isprintable() else "?" for c in text)[:80]
 
 
 class ScanProgress:
@@ -74,10 +70,11 @@ class ScanProgress:
             opened = sum(1 for p in scan.view.ports if p.state == "open") if scan.view else 0
             self.open_ports += opened
             self.done.add(scan.address or scan.name)
+            name = printable_line(scan.name, 80, cut_mark="")  # names come from users and DNS
             if scan.run.status is CollectorStatus.OK:
-                lines.append(f"nmap: {_clean(scan.name)}: {opened} open ports")
+                lines.append(f"nmap: {name}: {opened} open ports")
             else:
-                lines.append(f"nmap: {_clean(scan.name)}: failed: {_clean(scan.run.reason or '')}")
+                lines.append(f"nmap: {name}: failed: {printable_line(scan.run.reason or '', 80, cut_mark='')}")
         prefix = "\r\x1b[K" if self.live else ""
         for line in lines:
             self.stream.write(f"{prefix}{line} ({time.monotonic() - self.started:.1f}s)\n")

@@ -1,23 +1,12 @@
-"""Fixtures of the report tests; the data and validators live in tests/report_support.py."""
+"""Fixtures of the report tests; the data and validators live in tests/report_support.py, the
+`report` and `baseline` fixtures in tests/unit/conftest.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from report_support import build_baseline, build_report, check_golden
-
-from checker.model import Baseline, Report
-
-
-@pytest.fixture
-def report() -> Report:
-    return build_report()
-
-
-@pytest.fixture
-def baseline() -> Baseline:
-    return build_baseline()
+from report_support import check_golden
 
 
 @pytest.fixture

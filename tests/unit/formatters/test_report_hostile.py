@@ -20,7 +20,7 @@ from report_support import (
     validate_sarif,
 )
 
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, all_formats, get_formatter
 from checker.formatters._common import evidence_text
 from checker.model import Listener, Protocol, Report, Status
 from checker.storage.results import load_report
@@ -65,23 +65,23 @@ def hostile(report: Report) -> Report:
     return replace(report, hosts=(hostile_web, *report.hosts[1:]))
 
 
-def render(report: Report, fmt: OutputFormat) -> str:
+def render(report: Report, fmt: str) -> str:
     return get_formatter(fmt).format(report, FormatOptions(junit_file_attrs=False))
 
 
 def test_json_keeps_everything(hostile: Report, tmp_path: Path) -> None:
-    text = render(hostile, OutputFormat.JSON)
+    text = render(hostile, "json")
     path = tmp_path / "results.json"
     path.write_text(text, "utf-8")
     loaded = load_report(str(path))
     assert loaded.hosts[2].results == tuple(sorted(hostile.hosts[0].results, key=lambda r: r.sort_key()))
     assert loaded.hosts[2].snapshot == hostile.hosts[0].snapshot
-    for fmt in OutputFormat:
+    for fmt in (spec.name for spec in all_formats()):
         assert render(loaded, fmt) == render(hostile, fmt)
 
 
 def test_sarif_valid_and_lossless(hostile: Report, tmp_path: Path) -> None:
-    log = validate_sarif(render(hostile, OutputFormat.SARIF), tmp_path)
+    log = validate_sarif(render(hostile, "sarif"), tmp_path)
     results = {r["properties"]["resource"]: r for r in log["runs"][0]["results"]}
     assert results["tcp/0.0.0.0:6666"]["properties"]["evidence"] == {"process": HOSTILE, "banner": HUGE}
     assert results[f"tcp/0.0.0.0:6667 {HOSTILE}"]["message"]["text"].endswith(HOSTILE)
@@ -91,9 +91,9 @@ def test_sarif_valid_and_lossless(hostile: Report, tmp_path: Path) -> None:
 
 def test_junit_valid_and_only_illegal_characters_lost(hostile: Report) -> None:
     for file_attrs in (False, True):
-        text = get_formatter(OutputFormat.JUNIT).format(hostile, FormatOptions(junit_file_attrs=file_attrs))
+        text = get_formatter("junit").format(hostile, FormatOptions(junit_file_attrs=file_attrs))
         assert validate_junit(text, file_attrs=file_attrs) == expected_counts(hostile)
-    text = render(hostile, OutputFormat.JUNIT)
+    text = render(hostile, "junit")
     root = ET.fromstring(text.encode("utf-8"))
     cases = {c.get("name"): c for c in root.iter("testcase")}
     failure = cases["tcp/0.0.0.0:6666"].find("failure")
@@ -109,7 +109,7 @@ def test_junit_valid_and_only_illegal_characters_lost(hostile: Report) -> None:
 
 
 def test_markdown_valid_and_cells_exact(hostile: Report) -> None:
-    text = render(hostile, OutputFormat.MARKDOWN)
+    text = render(hostile, "markdown")
     assert len(text.encode("utf-8")) <= 1024 * 1024
     assert "<script" not in text and "\x00" not in text and "\x1b" not in text
     parsed = validate_markdown(text, hostile)
@@ -132,10 +132,10 @@ def test_hostile_host_and_baseline_names(hostile: Report, tmp_path: Path) -> Non
                       hosts=tuple(replace(h, name=f"{h.name}{HOSTILE}",
                                           results=tuple(replace(r, host=f"{r.host}{HOSTILE}") for r in h.results))
                                   for h in hostile.hosts))
-    validate_sarif(render(renamed, OutputFormat.SARIF), tmp_path)
-    assert validate_junit(render(renamed, OutputFormat.JUNIT)) == expected_counts(renamed)
-    validate_markdown(render(renamed, OutputFormat.MARKDOWN), renamed)
-    data = json.loads(render(renamed, OutputFormat.JSON))
+    validate_sarif(render(renamed, "sarif"), tmp_path)
+    assert validate_junit(render(renamed, "junit")) == expected_counts(renamed)
+    validate_markdown(render(renamed, "markdown"), renamed)
+    data = json.loads(render(renamed, "json"))
     assert data["baseline"]["name"] == HOSTILE
 
 
@@ -148,7 +148,7 @@ def test_whole_pipeline_json_to_report_command_and_evidence_bundle(hostile: Repo
     from support import run_cli
 
     saved = tmp_path / "results.json"
-    saved.write_text(render(hostile, OutputFormat.JSON), "utf-8")
+    saved.write_text(render(hostile, "json"), "utf-8")
     out = tmp_path / "out"
     out.mkdir()
     result = run_cli("report", str(saved), "--junit", str(out / "r.xml"), "--sarif", str(out / "r.sarif"),

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from report_support import expected_counts, validate_junit
 
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, get_formatter
 from checker.model import Report, Status
 
 
 def render(report: Report, **options: bool) -> str:
-    return get_formatter(OutputFormat.JUNIT).format(report, FormatOptions(**options))  # type: ignore[arg-type]
+    return get_formatter("junit").format(report, FormatOptions(**options))  # type: ignore[arg-type]
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 from report_support import render_markdown, table_after, validate_markdown
 
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
-from checker.formatters.markdown import MarkdownFormatter, cell
+from checker.formatters import FormatOptions, get_formatter
+from checker.formatters.markdown import MarkdownFormatter
+from checker.formatters.markdown_text import markdown_cell
 from checker.model import Report, Result, Status
 
 
 def render(report: Report) -> str:
-    return get_formatter(OutputFormat.MARKDOWN).format(report, FormatOptions())
+    return get_formatter("markdown").format(report, FormatOptions())
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
@@ -58,12 +59,13 @@ def test_passes_and_skips_are_inside_details(report: Report) -> None:
 
 
 def test_cell_escaping() -> None:
-    assert cell("a|b") == "a&#124;b"
-    assert cell("<script>&") == "&lt;script&gt;&amp;"
-    assert cell("back\\slash") == "back\\\\slash"
-    assert cell("l1\r\nl2\nl3") == "l1<br>l2<br>l3"
-    assert cell("nul\x00esc\x1bvt\x0b") == "nulescvt"
-    assert cell("x" * 10, limit=4).startswith("xxxx… (truncated: 6 more characters")
+    assert markdown_cell("a|b") == "a&#124;b"
+    assert markdown_cell("<script>&") == "&lt;script&gt;&amp;"
+    assert markdown_cell("back\\slash") == "back\\\\slash"
+    assert markdown_cell("l1\r\nl2\nl3") == "l1<br>l2<br>l3"
+    assert markdown_cell("nul\x00esc\x1bvt\x0b") == "nulescvt"
+    assert markdown_cell("x" * 10, limit=4).startswith("xxxx… (truncated: 6 more characters")
+    assert markdown_cell(None) == ""  # an absent value in a `diff --markdown` row
 
 
 def _many_passes(report: Report, count: int, size: int) -> Report:

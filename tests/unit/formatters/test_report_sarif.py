@@ -9,13 +9,13 @@ from pathlib import Path
 
 from report_support import validate_sarif
 
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, get_formatter
 from checker.model import Report, Severity, Status
 from checker.model.checks import check_info
 
 
 def render(report: Report, options: FormatOptions | None = None) -> str:
-    return get_formatter(OutputFormat.SARIF).format(report, options or FormatOptions())
+    return get_formatter("sarif").format(report, options or FormatOptions())
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:

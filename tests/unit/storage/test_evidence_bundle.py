@@ -13,7 +13,7 @@ import yaml
 from report_support import expected_counts, validate_junit, validate_markdown, validate_sarif
 
 from checker.errors import CheckerError, UsageError
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, get_formatter
 from checker.model import Baseline, Report
 from checker.storage.evidence import write_evidence_bundle
 from checker.storage.results import load_report
@@ -45,11 +45,11 @@ def test_bundle_contents_verify_with_sha256sum(report: Report, baseline: Baselin
 
 def test_bundle_files_are_the_formats(report: Report, baseline: Baseline, tmp_path: Path) -> None:
     bundle = tmp_path / "evidence"
-    sarif = get_formatter(OutputFormat.SARIF).format(report, FormatOptions(sarif_root="policies"))
-    write_evidence_bundle(str(bundle), report, baseline, {OutputFormat.SARIF: sarif})
+    sarif = get_formatter("sarif").format(report, FormatOptions(sarif_root="policies"))
+    write_evidence_bundle(str(bundle), report, baseline, {"sarif": sarif})
     assert (bundle / "results.sarif").read_text("utf-8") == sarif  # the caller's rendering, reused
-    for fmt, name in ((OutputFormat.JSON, "results.json"), (OutputFormat.JUNIT, "results.junit.xml"),
-                      (OutputFormat.MARKDOWN, "report.md")):
+    for fmt, name in (("json", "results.json"), ("junit", "results.junit.xml"),
+                      ("markdown", "report.md")):
         assert (bundle / name).read_text("utf-8") == get_formatter(fmt).format(report, FormatOptions())
     validate_sarif(sarif, tmp_path)
     assert validate_junit((bundle / "results.junit.xml").read_text("utf-8")) == expected_counts(report)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import OutputError
-from checker.formatters import FormatOptions, OutputFormat, get_formatter
+from checker.formatters import FormatOptions, get_formatter
 from checker.model import Report
 from checker.storage.atomic import write_text_atomic
 from support import run_cli
@@ -31,7 +31,7 @@ def test_failed_rename_keeps_previous_report(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OutputError, match="results.sarif: cannot write: No space left on device"):
-        write_text_atomic(str(target), get_formatter(OutputFormat.SARIF).format(report, FormatOptions()))
+        write_text_atomic(str(target), get_formatter("sarif").format(report, FormatOptions()))
     assert target.read_text("utf-8") == PREVIOUS
     assert os.listdir(tmp_path) == ["results.sarif"]  # the temporary file is cleaned up
 
@@ -64,7 +64,7 @@ def test_writer_killed_mid_way_keeps_previous_report(tmp_path: Path) -> None:
 
 def _save(report: Report, tmp_path: Path) -> Path:
     path = tmp_path / "saved.json"
-    path.write_text(get_formatter(OutputFormat.JSON).format(report, FormatOptions()), "utf-8")
+    path.write_text(get_formatter("json").format(report, FormatOptions()), "utf-8")
     return path
 
 
@@ -76,8 +76,8 @@ def test_report_command_rerenders_identical_bytes(report: Report, tmp_path: Path
                      "--sarif", str(out / "r.sarif"), "--markdown", str(out / "r.md"))
     assert result.returncode == 0, result.stderr
     assert (out / "r.json").read_bytes() == saved.read_bytes()
-    for fmt, name in ((OutputFormat.JUNIT, "r.xml"), (OutputFormat.SARIF, "r.sarif"),
-                      (OutputFormat.MARKDOWN, "r.md")):
+    for fmt, name in (("junit", "r.xml"), ("sarif", "r.sarif"),
+                      ("markdown", "r.md")):
         expected = get_formatter(fmt).format(report, FormatOptions()).encode("utf-8")
         assert (out / name).read_bytes() == expected, name
 
@@ -88,8 +88,8 @@ def test_report_command_options_and_stdout(report: Report, tmp_path: Path) -> No
                      "--junit", str(tmp_path / "j.xml"), "--junit-file-attrs")
     assert result.returncode == 0, result.stderr
     options = FormatOptions(junit_file_attrs=True, sarif_root="policies")
-    assert result.stdout == get_formatter(OutputFormat.SARIF).format(report, options)
-    assert (tmp_path / "j.xml").read_text("utf-8") == get_formatter(OutputFormat.JUNIT).format(report, options)
+    assert result.stdout == get_formatter("sarif").format(report, options)
+    assert (tmp_path / "j.xml").read_text("utf-8") == get_formatter("junit").format(report, options)
 
 
 @pytest.mark.parametrize(

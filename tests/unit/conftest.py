@@ -1,0 +1,19 @@
+"""Fixtures shared by the formatter and storage tests: the one fixed report of
+tests/report_support.py (every status, check id and waiver case) and its baseline."""
+
+from __future__ import annotations
+
+import pytest
+from report_support import build_baseline, build_report
+
+from checker.model import Baseline, Report
+
+
+@pytest.fixture
+def report() -> Report:
+    return build_report()
+
+
+@pytest.fixture
+def baseline() -> Baseline:
+    return build_baseline()
