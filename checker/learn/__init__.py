@@ -33,7 +33,7 @@ A section whose collector did not succeed is left out with a comment: a rule the
 only produce `error` results.
 
 Two pure predicates are borrowed from the evaluator (`checker.evaluate.socket_units.counts`
-and `checker.evaluate.ports.scan_covers`) rather than re-implemented, so that the draft
+and `checker.evaluate.ports.coverage.scan_covers`) rather than re-implemented, so that the draft
 allows exactly what the audit will look at; that is what makes the round trip hold.
 """
 
@@ -367,7 +367,7 @@ def _draft_ports(out: _Writer, snapshots: Sequence[Snapshot], ephemeral: tuple[i
 
 def _ambiguous_states(observed: _Observed, views: Sequence[NetworkView]) -> list[str]:
     """The states nmap could not decide (`open|filtered`: no answer) for this port."""
-    from checker.evaluate.ports import AMBIGUOUS_STATES
+    from checker.evaluate.ports.coverage import AMBIGUOUS_STATES
 
     return sorted({p.state for view in views for p in view.ports
                    if p.protocol == observed.protocol and p.port == observed.port and p.state in AMBIGUOUS_STATES})
@@ -380,7 +380,7 @@ def _exposure(observed: _Observed, views: Sequence[NetworkView]) -> str | None:
     if observed.scanned:
         return "public"
     if views and not _ambiguous_states(observed, views):
-        from checker.evaluate.ports import scan_covers
+        from checker.evaluate.ports.coverage import scan_covers
 
         if all(scan_covers(view, observed.protocol, observed.port) for view in views):
             return "internal"
