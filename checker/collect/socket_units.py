@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.model import Collector, Location, SocketListen, SocketUnit
+from checker.model.units import unit_stem
 
 # systemd.unit(5), "System Unit Search Path", highest precedence first. /lib/systemd/system is
 # where Debian without merged /usr keeps vendor units (same precedence as /usr/lib).
@@ -134,11 +135,6 @@ def parse_listen_value(kind: str, value: str, location: Location | None = None) 
     return SocketListen(kind, value, location=location)
 
 
-def unit_base_name(name: str) -> str:
-    """`kresd.socket` -> `kresd`; `foo@1.socket` -> `foo@1`."""
-    return name.rsplit(".", 1)[0]
-
-
 def socket_unit_from_files(
     name: str,
     main: tuple[str, str] | None,
@@ -174,7 +170,7 @@ def socket_unit_from_files(
             elif item.key == "Service":
                 service = item.value or None
     if service is None:
-        base = unit_base_name(name)
+        base = unit_stem(name)
         # systemd.socket(5): with Accept=yes the service is a template NAME@.service.
         service = f"{base.split('@', 1)[0]}@.service" if accept else f"{base}.service"
     return SocketUnit(

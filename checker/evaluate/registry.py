@@ -1,5 +1,8 @@
 """The rule families, in evaluation order. A new family is one module plus one line here.
 
+A family too large for one module becomes a package whose `__init__` holds the family
+(`checker.evaluate.ports`: its rules split by the evidence they rest on).
+
 `tests/unit/evaluate/test_registry.py` checks that every `CheckId` is produced by a family
 here or by the waiver stage (`checker.evaluate.waivers.WAIVER_CHECKS`).
 """

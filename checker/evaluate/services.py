@@ -28,6 +28,7 @@ from typing import Any
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
 from checker.model import Baseline, CheckId, Collector, Result, ServiceRule, Snapshot, Status, Unit
+from checker.model.units import unit_name
 
 ENABLED_STATES = frozenset({"enabled", "enabled-runtime", "static", "indirect", "alias", "generated", "transient"})
 """Unit-file states for which `systemctl is-enabled` exits 0 (systemctl(1), is-enabled)."""
@@ -36,11 +37,6 @@ NOT_ENABLED_STATES = frozenset({"disabled", "masked", "masked-runtime", "linked"
 """States for which it exits non-zero; `not-found` of a unit still loaded (running after its
 file was removed) included, as the module docstring says."""
 RUNNING_STATES = frozenset({"active", "reloading"})
-
-
-def unit_name(name: str) -> str:
-    """`ssh` -> `ssh.service`; names with a unit suffix are kept."""
-    return name if "." in name else f"{name}.service"
 
 
 def unit_evidence(unit: Unit | None, name: str) -> dict[str, Any]:
@@ -64,7 +60,7 @@ class ServicesFamily(RuleFamily):
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
         units = {unit.name: unit for unit in snapshot.units}
         for rule in baseline.services:
-            name = unit_name(rule.unit)
+            name = unit_name(rule.unit, ".service")
             unit = units.get(name)
             if unit is not None and unit.enablement == "not-found" and unit.active in (None, "inactive"):
                 unit = None

@@ -46,10 +46,7 @@ from checker.model import (
 )
 from checker.model.addresses import parse_address
 from checker.model.text import address_before_port
-
-
-def socket_unit_name(name: str) -> str:
-    return name if "." in name else f"{name}.socket"
+from checker.model.units import unit_name
 
 
 def counts(unit: SocketUnit, runtime: CollectorStatus = CollectorStatus.OK) -> bool | None:
@@ -133,19 +130,19 @@ class SocketUnitsFamily(RuleFamily):
                                  f"Cannot check socket units against `socket_units.default: deny`: {why}.",
                                  location=policy.location, evidence=state.evidence())
             for forbid in policy.forbid:
-                name = socket_unit_name(forbid.name)
+                name = unit_name(forbid.name, ".socket")
                 yield ctx.result(CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", gap,
                                  f"Cannot tell whether forbidden {name} is enabled: {why}.",
                                  meta=forbid.meta, evidence=state.evidence())
             for allow in policy.allow:
                 if allow.listen is not None:
-                    name = socket_unit_name(allow.unit)
+                    name = unit_name(allow.unit, ".socket")
                     yield ctx.result(CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", gap,
                                      f"Cannot read the Listen* values of {name}: {why}.",
                                      meta=allow.meta, evidence=state.evidence())
             return
         units = {unit.name: unit for unit in snapshot.socket_units}
-        allowed = {socket_unit_name(allow.unit): allow for allow in policy.allow}
+        allowed = {unit_name(allow.unit, ".socket"): allow for allow in policy.allow}
         if policy.default is DefaultPolicy.DENY:
             for counted in sorted(units.values(), key=lambda u: u.name):
                 counted_state = counts(counted, runtime.status)
@@ -169,7 +166,7 @@ class SocketUnitsFamily(RuleFamily):
                         "`socket_units.allow` entry.",
                     )
         for forbid in policy.forbid:
-            name = socket_unit_name(forbid.name)
+            name = unit_name(forbid.name, ".socket")
             unit = units.get(name)
             unit_state = counts(unit, runtime.status) if unit is not None else False
             if unit is not None and unit_state is None:

@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import yaml
@@ -57,6 +58,7 @@ from checker.model import (
     XinetdLimits,
     XinetdPolicy,
 )
+from checker.model.units import unit_name
 
 MAX_BASELINE_BYTES = 1024 * 1024
 """Largest baseline file accepted (1 MiB): real baselines are a few KiB."""
@@ -417,22 +419,6 @@ def _meta(doc: Document, path: Path, entry: Mapping[str, Any]) -> RuleMeta:
     )
 
 
-UNIT_TYPES = ("service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "slice",
-              "scope")
-"""Every systemd unit type (systemd.unit(5)): the suffixes `systemctl` recognises."""
-
-
-def _unit_name(name: str) -> str:
-    """systemctl's rule: a name without a unit-type suffix means `.service`."""
-    return name if name.rpartition(".")[2] in UNIT_TYPES and "." in name else f"{name}.service"
-
-
-def _socket_unit_name(name: str) -> str:
-    """`socket_units` entries: a name without a suffix means `NAME.socket` (as the evaluator reads it),
-    so `telnet` and `telnet.socket` are one unit for duplicates, conflicts and `extends` overrides."""
-    return name if "." in name else f"{name}.socket"
-
-
 def _unit_entries(items: list[Any], key: str) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
     for index, item in enumerate(items):
         if isinstance(item, str):
@@ -506,7 +492,7 @@ def build_file_rules(doc: Document) -> FileRules:
     seen_units: dict[str, int] = {}
     for index, entry in enumerate(data.get("services", [])):
         path = ("services", index)
-        unit = _unit_name(entry["unit"])
+        unit = unit_name(entry["unit"], ".service")
         if unit in seen_units:
             first = doc.location(("services", seen_units[unit])).line
             problems.append(doc.problem(path, f"duplicate services entry for {unit} (first at line {first})"))
@@ -522,7 +508,7 @@ def build_file_rules(doc: Document) -> FileRules:
     if "default" in sockets:
         rules.socket_default = DefaultPolicy(sockets["default"])
     socket_allow, socket_forbid = _allow_and_forbid(doc, "socket_units", "unit", "socket unit",
-                                                    _socket_unit_name, problems)
+                                                    partial(unit_name, default_suffix=".socket"), problems)
     for name, path, entry in socket_allow:
         listen = tuple(str(v) for v in entry["listen"]) if "listen" in entry else None
         rules.socket_allow.append(SocketUnitAllow(name, _meta(doc, path, entry), listen))

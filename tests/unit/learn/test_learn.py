@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checker.learn import (
-    bind_word,
-    comment_text,
-    draft_baseline,
-    glob_literal,
-    is_ephemeral_client_port,
-    xinetd_limits,
-    yaml_scalar,
-)
+from checker.learn import draft_baseline
+from checker.learn.ports import bind_word
+from checker.learn.render import comment_text, glob_literal, yaml_scalar
+from checker.learn.xinetd import xinetd_limits
 from checker.model import (
     Collector,
     CollectorRun,
@@ -34,6 +29,7 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
+from checker.model.ports import is_ephemeral_client_port
 
 ALL_OK = tuple(CollectorRun(c, CollectorStatus.OK) for c in Collector if c != Collector.NMAP)
 
