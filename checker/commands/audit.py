@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import FormatOptions, OutputFormat, get_formatter
     from checker.formatters.console import render_summary
-    from checker.policy.load import load_baseline
+    from checker.policy import load_baseline
     from checker.storage.atomic import write_text_atomic
 
     outputs = requested_outputs(args)
