@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.commands.report import format_options, requested_outputs
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
-    from checker.policy.load import load_baseline
+    from checker.policy import load_baseline
     from checker.storage.atomic import write_text_atomic
 
     outputs = requested_outputs(args)

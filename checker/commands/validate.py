@@ -10,7 +10,7 @@ import argparse
 import json
 
 from checker.errors import ExitCode
-from checker.policy.load import validate_paths
+from checker.policy import validate_paths
 
 
 def run(args: argparse.Namespace) -> int:

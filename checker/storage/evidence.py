@@ -98,7 +98,7 @@ def _snapshot_json(snapshot: Snapshot) -> str:
 def _baseline_yaml(baseline: Baseline) -> str:
     import yaml
 
-    from checker.policy.load import resolved_document
+    from checker.policy import resolved_document
 
     def comment(text: str) -> str:
         return "# " + printable_line(text) + "\n"

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from checker._cli import main
-from checker.policy.load import load_baseline, validate_paths
+from checker.policy import load_baseline, validate_paths
 from checker.resources import builtin_policy_names
 from support import ASSETS, REPO_ROOT
 

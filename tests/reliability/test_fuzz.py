@@ -23,7 +23,7 @@ from checker.collect.nmap.xml import parse_nmap_run
 from checker.collect.xinetd import XinetdConfig, parse_xinetd
 from checker.errors import CheckerError, InputError
 from checker.model import Baseline
-from checker.policy.load import load_baseline
+from checker.policy import load_baseline
 from support import ASSETS, REPO_ROOT, TESTDATA
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=False,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from checker._cli import build_parser, main
-from checker.policy.load import load_baseline, validate_paths
+from checker.policy import load_baseline, validate_paths
 from support import REPO_ROOT
 
 EXAMPLES = REPO_ROOT / "examples"

@@ -28,13 +28,13 @@ This module does not run nmap and does no I/O.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from checker.collect.nmap.targets import Target
 from checker.errors import UsageError
-from checker.model import PortRange, Protocol, ScanSettings
+from checker.model import Protocol, ScanSettings, port_spec
+from checker.model.port_spec import MAX_TOP_PORTS, PortSpec, PortSpecError, PortSpecFault
 
 EMITTED_OPTIONS = frozenset({
     "-oX", "-n", "-Pn", "-6", "-sS", "-sT", "-sU", "-sV", "-p", "--top-ports",
@@ -42,61 +42,27 @@ EMITTED_OPTIONS = frozenset({
 })
 """Every option `build_nmap_argv` can produce. Tests assert nothing else ever appears."""
 
-MAX_TOP_PORTS = 65_535
 MAX_HOST_TIMEOUT = 86_400
-_PORT_LIST = re.compile(r"\d{1,5}(?:-\d{1,5})?(?:,\d{1,5}(?:-\d{1,5})?)*")
-_TOP = re.compile(r"top:(\d{1,5})")
-
-
-@dataclass(frozen=True)
-class PortSpec:
-    """A parsed `tcp_ports`/`udp_ports` value."""
-
-    top: int | None = None
-    """`top:N`: nmap's N most common ports."""
-    ranges: tuple[PortRange, ...] = ()
-    """An explicit list (`all` is 1-65535)."""
-
-    @property
-    def none(self) -> bool:
-        return self.top is None and not self.ranges
-
-    def nmap_list(self) -> str:
-        return ",".join(str(r) for r in self.ranges)
-
-    def __str__(self) -> str:
-        if self.top is not None:
-            return f"top:{self.top}"
-        return self.nmap_list() or "none"
 
 
 def parse_port_spec(text: object, *, field: str, allow_none: bool) -> PortSpec:
-    """`all` | `top:N` | `1-1024,8080` (| `none` when allowed) -> PortSpec; `UsageError` otherwise."""
+    """`all` | `top:N` | `1-1024,8080` (| `none` when allowed), any case -> PortSpec; `UsageError` otherwise.
+
+    The grammar is `checker.model.port_spec`'s, shared with the baseline loader; this only
+    words its faults for the command line.
+    """
     if not isinstance(text, str):
         raise UsageError(f"{field}: expected a string such as 'all', 'top:100' or '1-1024,8080', got {text!r}")
-    value = text.lower()  # no strip(): whitespace is refused, not repaired
-    if value == "none" and allow_none:
-        return PortSpec()
-    if value == "all":
-        return PortSpec(ranges=(PortRange(1, 65535),))
-    top = _TOP.fullmatch(value)
-    if top is not None:
-        count = int(top.group(1))
-        if not 1 <= count <= MAX_TOP_PORTS:
-            raise UsageError(f"{field}: {text!r}: top:N needs 1 <= N <= {MAX_TOP_PORTS}")
-        return PortSpec(top=count)
-    if not _PORT_LIST.fullmatch(value):
+    try:
+        return port_spec.parse_port_spec(text.lower(), allow_none=allow_none)  # no strip(): refused, not repaired
+    except PortSpecError as exc:
+        if exc.fault is PortSpecFault.TOP_OUT_OF_RANGE:
+            raise UsageError(f"{field}: {text!r}: top:N needs 1 <= N <= {MAX_TOP_PORTS}") from None
+        if exc.fault is PortSpecFault.ITEM_OUT_OF_RANGE:
+            raise UsageError(f"{field}: {text!r}: port {exc.item!r} is not within 1-65535 or not ascending") from None
         allowed = "'none', " if allow_none else ""
         raise UsageError(f"{field}: {text!r} is not a port spec ({allowed}'all', 'top:N' or a list such as "
-                         "'1-1024,8080')")
-    ranges = []
-    for part in value.split(","):
-        low_text, _, high_text = part.partition("-")
-        low, high = int(low_text), int(high_text or low_text)
-        if not 1 <= low <= high <= 65535:
-            raise UsageError(f"{field}: {text!r}: port {part!r} is not within 1-65535 or not ascending")
-        ranges.append(PortRange(low, high))
-    return PortSpec(ranges=tuple(sorted(set(ranges), key=lambda r: (r.low, r.high))))
+                         "'1-1024,8080')") from None
 
 
 def _check_timing(value: object, field: str) -> None:

@@ -276,7 +276,7 @@ def test_port_nmap_calls_open_filtered_gets_no_exposure(tmp_path: Path) -> None:
     # would make the audit of this very snapshot an `error` (exit 3): the round trip breaks.
     from checker.evaluate import evaluate
     from checker.model import Status
-    from checker.policy.load import load_baseline
+    from checker.policy import load_baseline
 
     network = NetworkView("192.0.2.10", "up", ports=(ScannedPort(Protocol.UDP, 161, "open|filtered"),),
                           scanned=("tcp:1-1024", "udp:1-1024"))
@@ -431,7 +431,7 @@ def test_services_without_cps_round_trip_through_the_evaluator(tmp_path: Path) -
     # limit on a service that does not set it: the draft must not pin `cps: {max_rate: 50}`.
     from checker.evaluate import evaluate
     from checker.model import Status
-    from checker.policy.load import load_baseline
+    from checker.policy import load_baseline
 
     observed = snapshot(privileged=False, listeners=(tcp("0.0.0.0", 7, "xinetd", None, None),),
                         xinetd_services=(xinetd_service("echo", "echo-stream", instances="5", type="INTERNAL"),

@@ -67,7 +67,7 @@ def test_the_loader_and_the_evaluator_agree_on_a_dotted_socket_name(tmp_path: Pa
         SocketUnit,
         Status,
     )
-    from checker.policy.load import load_baseline
+    from checker.policy import load_baseline
 
     path = tmp_path / "b.yaml"
     path.write_text("version: 1\nsocket_units:\n  forbid: [snap.lxd.daemon.unix]\n"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from checker.model import CheckId, DefaultPolicy, Exposure, PortRange, Protocol, Severity
-from checker.policy.load import load_baseline, resolved_document, validate_paths
+from checker.policy import load_baseline, resolved_document, validate_paths
 from support import ASSETS, REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "baseline.schema.json"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from checker.errors import BaselineError
-from checker.policy.load import MAX_BASELINE_BYTES, load_baseline, validate_paths
+from checker.policy import MAX_BASELINE_BYTES, load_baseline, validate_paths
+from support import REPO_ROOT
 
 # (case id, YAML text, expected line, expected substring of the message)
 CASES = [
@@ -155,12 +156,11 @@ def test_unreadable_file_as_unprivileged_user(tmp_path: Path) -> None:
     secret.write_text("version: 1\n")
     secret.chmod(0o600)
     tmp_path.chmod(0o755)
-    repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c",
-         "import sys; from checker.policy.load import validate_paths; print(validate_paths([sys.argv[1]])[0])",
+         "import sys; from checker.policy import validate_paths; print(validate_paths([sys.argv[1]])[0])",
          str(secret)],
-        capture_output=True, text=True, env={"PYTHONPATH": str(repo), "PATH": os.environ["PATH"]}, check=False,
+        capture_output=True, text=True, env={"PYTHONPATH": str(REPO_ROOT), "PATH": os.environ["PATH"]}, check=False,
     )
     if "Permission denied" in result.stderr and "python" in result.stderr.lower():
         pytest.skip(f"the interpreter is not usable by nobody: {result.stderr.strip()[:200]}")

@@ -1,0 +1,224 @@
+"""A baseline file read as YAML with the position of every value and key; the loader's first step.
+
+Safety (the baseline may come from a pull request):
+* files over `MAX_BASELINE_BYTES` are refused before being read, so a 100 MB file costs
+  nothing; binary (NUL) and non-UTF-8 files are refused with the offending line;
+* YAML is *composed* with PyYAML's SafeLoader (no object construction at all), and only
+  the core tags (str, int, float, bool, null, timestamp, map, seq) are accepted, so
+  `!!python/object` and friends are errors, not code;
+* aliases are allowed, but converting the node graph is bounded by `MAX_NODES`, so a
+  "billion laughs" document is refused quickly with bounded memory;
+* duplicate mapping keys are errors at the duplicate's line (YAML silently keeps the last).
+
+This module knows YAML, not baselines: the schema (`schema.py`), the meaning of each section
+(`sections/`) and `extends` (`extends.py`) are applied to the `Document` it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from checker.errors import BaselineError, Problem
+from checker.model import Location
+
+MAX_BASELINE_BYTES = 1024 * 1024
+"""Largest baseline file accepted (1 MiB): real baselines are a few KiB."""
+MAX_NODES = 100_000
+"""Largest number of YAML nodes visited while converting (aliases counted each time)."""
+Path = tuple[str | int, ...]
+"""A JSON path inside a document: keys and list indexes."""
+Positions = dict[Path, tuple[int, int]]
+"""1-based (line, column) by path."""
+
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One baseline file as plain data, with the position of every value and key."""
+
+    path: str
+    """The path as the user (or `extends`) named it; used in every message."""
+    real_path: str
+    """Absolute path on disk (`builtin:` policies resolve to the bundled file)."""
+    sha256: str
+    """Of the bytes read: recorded in `Baseline.sources`."""
+    data: dict[str, Any]
+    """The document as plain JSON-like data (mappings, lists, str, int, float, bool, None)."""
+    positions: Positions = field(default_factory=dict)
+    """1-based (line, column) of the value at each path."""
+    key_positions: Positions = field(default_factory=dict)
+    """1-based (line, column) of the mapping key at each path."""
+
+    def location(self, path: Path, *, key: bool = False) -> Location:
+        """The position of `path`, or of its closest ancestor that has one."""
+        table = self.key_positions if key else self.positions
+        probe = path
+        while probe:
+            if probe in table:
+                line, column = table[probe]
+                return Location(self.path, line, column)
+            if not key and probe in self.key_positions:
+                line, column = self.key_positions[probe]
+                return Location(self.path, line, column)
+            probe = probe[:-1]
+        line, column = self.positions.get((), (1, 1))
+        return Location(self.path, line, column)
+
+    def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
+        loc = self.location(path, key=key)
+        return Problem(loc.file, loc.line, loc.column, message)
+
+
+def whole_file_error(path: str, message: str) -> BaselineError:
+    """A problem of the whole file (line 0): unreadable, too large, not YAML at all."""
+    return BaselineError([Problem(path, 0, 0, message)])
+
+
+def read_document(path: str, real_path: str | None = None) -> Document:
+    """Read and compose one baseline file. Raises `BaselineError` with located problems."""
+    real = real_path or path
+    try:
+        if os.path.isdir(real):
+            raise whole_file_error(path, "is a directory, not a baseline file")
+        size = os.path.getsize(real)
+        if size > MAX_BASELINE_BYTES:
+            raise whole_file_error(path, f"file is too large ({size} bytes; a baseline may be at most "
+                                    f"{MAX_BASELINE_BYTES} bytes)")
+        with open(real, "rb") as handle:
+            raw = handle.read(MAX_BASELINE_BYTES + 1)
+    except FileNotFoundError:
+        raise whole_file_error(path, "no such file") from None
+    except PermissionError:
+        raise whole_file_error(path, "permission denied") from None
+    except OSError as exc:
+        raise whole_file_error(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BASELINE_BYTES:
+        raise whole_file_error(path, f"file is too large (a baseline may be at most {MAX_BASELINE_BYTES} bytes)")
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise BaselineError([Problem(path, line, 0, "binary file (NUL byte): a baseline must be UTF-8 YAML text")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BaselineError([Problem(path, line, column, "not valid UTF-8 text")]) from None
+    data, positions, key_positions = compose_yaml(text, path)
+    return Document(path, os.path.abspath(real), sha256, data, positions, key_positions)
+
+
+def compose_yaml(text: str, path: str) -> tuple[dict[str, Any], Positions, Positions]:
+    """Parse YAML text into plain data plus positions, refusing anything unsafe or ambiguous."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "'\\t'" in problem or "\t" in (text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""):
+            problem = "tab character: YAML indentation must use spaces"
+        raise BaselineError([Problem(path, line, column, f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise whole_file_error(path, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise whole_file_error(path, "invalid YAML: nested too deeply") from None
+    if not nodes or nodes[0] is None:
+        raise BaselineError([Problem(path, 1, 1, "empty document: a baseline is a mapping with at least `version: 1`")])
+    if len(nodes) > 1:
+        extra = nodes[1]
+        raise BaselineError([Problem(path, extra.start_mark.line + 1, extra.start_mark.column + 1,
+                                     "more than one YAML document: a baseline is a single document")])
+    root = nodes[0]
+    if not isinstance(root, yaml.MappingNode):
+        raise BaselineError([Problem(path, root.start_mark.line + 1, root.start_mark.column + 1,
+                                     "the top level must be a mapping (key: value), not a "
+                                     + ("list" if isinstance(root, yaml.SequenceNode) else "scalar"))])
+    converter = _NodeConverter(path)
+    try:
+        data = converter.convert(root, ())
+    except RecursionError:
+        raise whole_file_error(path, "invalid YAML: nested too deeply") from None
+    if converter.problems:
+        raise BaselineError(converter.problems)
+    assert isinstance(data, dict)
+    return data, converter.positions, converter.key_positions
+
+
+class _NodeConverter:
+    """Turns a composed node graph into plain data, with a node budget and strict tags."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.visited = 0
+        self.problems: list[Problem] = []
+        self.positions: Positions = {}
+        self.key_positions: Positions = {}
+        self._constructor = yaml.SafeLoader("")
+
+    def _mark(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def convert(self, node: yaml.Node, path: Path) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            line, column = self._mark(node)
+            raise BaselineError([Problem(self.path, line, column,
+                                         f"document too large: more than {MAX_NODES} YAML nodes "
+                                         "(an alias bomb?)")])
+        self.positions.setdefault(path, self._mark(node))
+        if node.tag not in _CORE_TAGS:
+            line, column = self._mark(node)
+            self.problems.append(Problem(self.path, line, column, f"YAML tag {node.tag!r} is not allowed"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    line, column = self._mark(key_node)
+                    self.problems.append(Problem(self.path, line, column, "YAML merge keys (<<) are not supported"))
+                    continue
+                key = self.convert(key_node, path + ("<key>",))
+                if not isinstance(key, str):
+                    line, column = self._mark(key_node)
+                    key_text = "null" if key is None else str(key)
+                    self.problems.append(Problem(self.path, line, column,
+                                                 f"mapping key {key_text!r} must be a string"))
+                    key = key_text
+                if key in result:
+                    line, column = self._mark(key_node)
+                    first_line = self.key_positions[path + (key,)][0]
+                    self.problems.append(Problem(self.path, line, column,
+                                                 f"duplicate key {key!r} (first set at line {first_line})"))
+                    continue
+                self.key_positions[path + (key,)] = self._mark(key_node)
+                result[key] = self.convert(value_node, path + (key,))
+            self.positions.pop(path + ("<key>",), None)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (index,)) for index, item in enumerate(node.value)]
+        try:
+            value = self._constructor.construct_object(node, deep=False)
+        except (ValueError, yaml.YAMLError):  # e.g. a timestamp like 2026-02-30: keep the text
+            return str(node.value)
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.isoformat()  # dates stay text; the schema and semantic checks read them
+        if isinstance(value, float) and value != value:  # .nan
+            return str(node.value)
+        return value
