@@ -20,7 +20,7 @@ import pytest
 
 from checker.collect.xinetd import RootedXinetdFiles, host_lookups, parse_xinetd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "collectors"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "collect" / "xinetd"))
 from test_xinetd_differential import assert_matches_dump  # noqa: E402
 
 pytestmark = pytest.mark.integration

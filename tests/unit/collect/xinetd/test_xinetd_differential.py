@@ -30,7 +30,7 @@ from checker.collect.xinetd import (
 )
 from checker.model import XinetdService
 
-XINETD_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata" / "xinetd"
+XINETD_DATA = Path(__file__).resolve().parents[4] / ".." / "shared" / "testdata" / "xinetd"
 DUMP = "_real-xinetd-2.3.15.3-dump"
 
 
