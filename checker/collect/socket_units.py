@@ -18,9 +18,9 @@ way systemd does:
   an empty assignment of any of them clears every Listen* entry so far (systemd's
   `config_parse_socket_listen` frees all ports), which is how drop-ins replace addresses.
 
-Symlinks are resolved inside the root: an absolute target `/usr/lib/...` of a link found
-under `--root DIR` means `DIR/usr/lib/...`. Paths recorded in the snapshot are host paths as
-seen from inside the root (`/usr/lib/systemd/system/kresd.socket`).
+Symlinks are resolved inside the root (checker/collect/rooted.py): an absolute target
+`/usr/lib/...` of a link found under `--root DIR` means `DIR/usr/lib/...`. Paths recorded in
+the snapshot are host paths as seen from inside the root (`/usr/lib/systemd/system/kresd.socket`).
 
 `parse_unit_file(text, path)` is the pure parser; `socket_unit_from_files` merges parsed
 files into a `SocketUnit`. This module only reads files; it never asks systemd anything.
@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.collect.rooted import RootedFiles
 from checker.model import Collector, Location, SocketListen, SocketUnit
 from checker.model.units import unit_stem
 
@@ -204,31 +205,8 @@ def dropin_dir_names(name: str) -> list[str]:
 # --------------------------------------------------------------------------- I/O
 
 
-class RootedFiles:
-    """File access inside an optional root directory, with symlinks resolved inside it."""
-
-    def __init__(self, root: str | None) -> None:
-        self.root = root
-
-    def host_path(self, path: str) -> str:
-        """The path on this machine's filesystem for `path` as seen inside the root."""
-        if not self.root:
-            return path
-        return os.path.join(self.root, path.lstrip("/"))
-
-    def resolve(self, path: str) -> str | None:
-        """Follow symlinks (absolute targets inside the root); None when dangling or looping."""
-        current = path
-        for _ in range(40):
-            if current == "/dev/null":  # a mask: need not exist inside the image
-                return current
-            real = self.host_path(current)
-            if not os.path.islink(real):
-                return current if os.path.lexists(real) else None
-            target = os.readlink(real)
-            current = target if target.startswith("/") else os.path.normpath(
-                os.path.join(os.path.dirname(current), target))
-        return None
+class UnitFiles(RootedFiles):
+    """Unit directories inside an optional root, listed the way systemd lists them."""
 
     def listdir(self, path: str) -> list[str]:
         """Entry names; [] when the directory is absent (or is not a directory, or a symlink
@@ -247,12 +225,8 @@ class RootedFiles:
         real = self.host_path(path)
         return os.path.isfile(real) and os.path.getsize(real) == 0
 
-    def read_text(self, path: str) -> str:
-        with open(self.host_path(path), encoding="utf-8", errors="replace") as handle:
-            return handle.read()
 
-
-def find_socket_units(files: RootedFiles, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> dict[str, str]:
+def find_socket_units(files: UnitFiles, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> dict[str, str]:
     """{unit name: path of the file that defines it}, the first in precedence order."""
     found: dict[str, str] = {}
     for directory in search_path:
@@ -262,7 +236,7 @@ def find_socket_units(files: RootedFiles, search_path: Sequence[str] = UNIT_SEAR
     return found
 
 
-def find_dropins(files: RootedFiles, name: str, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> list[str]:
+def find_dropins(files: UnitFiles, name: str, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> list[str]:
     """Drop-in paths for `name` in application order (lexical by file name).
 
     A file name found in several directories is taken from the first directory in systemd's
@@ -285,7 +259,7 @@ def find_dropins(files: RootedFiles, name: str, search_path: Sequence[str] = UNI
 def collect_socket_units(root: str | None, enablement: Mapping[str, str] | None = None,
                          search_path: Iterable[str] = UNIT_SEARCH_PATH) -> list[SocketUnit]:
     """Every socket unit on the search path under `root`, sorted by name. Raises OSError."""
-    files = RootedFiles(root)
+    files = UnitFiles(root)
     path = tuple(search_path)
     units = []
     for name, unit_path in sorted(find_socket_units(files, path).items()):

@@ -322,9 +322,9 @@ def _include_loop(tmp_path: Path) -> None:
 
 def test_too_many_included_files_stop_reading_as_incomplete_evidence(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.collect import xinetd
+    from checker.collect.xinetd import parser
 
-    monkeypatch.setattr(xinetd, "MAX_FILES_READ", 3)
+    monkeypatch.setattr(parser, "MAX_FILES_READ", 3)
     conf_d = tmp_path / "xinetd.d"
     conf_d.mkdir()
     for name in "abcd":
