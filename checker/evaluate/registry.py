@@ -1,6 +1,6 @@
 """The rule families, in evaluation order. A new family is one module plus one line here.
 
-`tests/unit/evaluate/test_registry.py` checks that every `CheckId` is produced by a family
+`tests/unit/evaluate/test_evaluate_engine.py` checks that every `CheckId` is produced by a family
 here or by the waiver stage (`checker.evaluate.waivers.WAIVER_CHECKS`).
 """
 

@@ -3,7 +3,7 @@
 Produces service-state (`running:`) and service-enabled (`enabled:`), resource `unit:NAME`.
 Must not do I/O: the unit states are already in the snapshot.
 
-Decisions (pinned by tests/unit/evaluate/test_services.py):
+Decisions (pinned by tests/unit/evaluate/test_evaluate_services.py):
 
 * A rule's unit without a `.` suffix means `NAME.service` (SysV names such as `ssh`).
 * Running: `ActiveState` `active` or `reloading`. Needs the unit-runtime collector; when it

@@ -3,7 +3,7 @@
 Produces socket-unit-unexpected, socket-unit-forbidden and socket-unit-listen, resource
 `unit:NAME.socket`. Must not do I/O.
 
-Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
+Decisions (pinned by tests/unit/evaluate/test_evaluate_socket_units.py):
 
 * A unit *counts* when its unit-file state is enabled-like (the same set as `services`:
   what `systemctl is-enabled` exits 0 for) or its ActiveState is `active` (listening).

@@ -5,7 +5,7 @@ matched nothing on any host). Produces waiver-expired and waiver-unused, resourc
 `waiver:<file>:<line>` (the waiver's baseline location). Must not do I/O or read the clock:
 "today" is each host's `EvaluationContext.today` (the snapshot's collection date).
 
-Matching (pinned by tests/unit/evaluate/test_waivers.py). A waiver matches a result when:
+Matching (pinned by tests/unit/evaluate/test_evaluate_waivers.py). A waiver matches a result when:
 
 * its `check` is the result's check id, and the result is a `fail` (`error`, `skip` and
   `pass` are never waived);

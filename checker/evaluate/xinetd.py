@@ -5,7 +5,7 @@ xinetd-logging. Only *enabled* services are looked at. Resources: `xinetd:<id>` 
 service id, which defaults to its name) and `xinetd:<id>/<attribute>` for limits. Must not
 do I/O or parse xinetd files: the snapshot holds the effective, defaults-merged values.
 
-Decisions (pinned by tests/unit/evaluate/test_xinetd.py):
+Decisions (pinned by tests/unit/evaluate/test_evaluate_xinetd.py):
 
 * allow/forbid entries match a service by name or id.
 * `forbid`: a fail per enabled matching service, else one pass `xinetd:<entry name>`.

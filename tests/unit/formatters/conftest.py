@@ -1,13 +1,13 @@
-"""Fixtures of the report tests; the data and validators live in tests/report_support.py."""
+"""Fixtures of the report tests; the data and validators live in tests/support/reports.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from report_support import build_baseline, build_report, check_golden
 
 from checker.model import Baseline, Report
+from support.reports import build_baseline, build_report, check_golden
 
 
 @pytest.fixture

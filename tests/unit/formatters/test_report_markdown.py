@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from report_support import render_markdown, table_after, validate_markdown
-
 from checker.formatters import FormatOptions, OutputFormat, get_formatter
 from checker.formatters.markdown import MarkdownFormatter, cell
 from checker.model import Report, Result, Status
+from support.reports import render_markdown, table_after, validate_markdown
 
 
 def render(report: Report) -> str:
