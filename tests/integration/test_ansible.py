@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from support import REPO_ROOT
+from support.ports import bound_socket, held_port, port_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -59,31 +60,11 @@ def run_playbook(tmp_path: Path, inventory: Path = ANSIBLE_DIR / "inventory.yml"
 
 
 @pytest.fixture
-def forbidden_listener() -> Any:
-    """A TCP listener on 127.0.0.1, port in 23000-23999, that the test baseline forbids."""
-    for port in range(23900, 24000):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.close()
-            continue
+def forbidden_listener() -> Iterator[int]:
+    """A TCP listener on 127.0.0.1 (port 0: the kernel picks) that the test baseline forbids."""
+    with bound_socket("127.0.0.1") as sock:
         sock.listen(4)
-        try:
-            yield port
-        finally:
-            sock.close()
-        return
-    pytest.fail("no free port in 23900-23999")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+        yield port_of(sock)
 
 
 def write_baseline(tmp_path: Path, port: int) -> Path:
@@ -139,16 +120,16 @@ def test_playbook_fails_on_a_bad_baseline(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_host_is_left_out_and_the_rest_is_audited(tmp_path: Path, forbidden_listener: int) -> None:
-    # A second "host" whose SSH port is closed (127.0.0.1, a free port of our range):
+    # A second "host" whose SSH port is closed (127.0.0.1, a held port: bound, never listening):
     # refused at once, so Ansible marks it unreachable and carries on with localhost.
-    closed_port = next(port for port in range(23800, 23900) if _is_free(port))
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(
-        (ANSIBLE_DIR / "inventory.yml").read_text(encoding="utf-8")
-        + f"    ghost:\n      ansible_host: 127.0.0.1\n      ansible_port: {closed_port}\n"
-          "      ansible_connection: ssh\n      ansible_user: nobody\n", encoding="utf-8")
-    completed = run_playbook(tmp_path, inventory=inventory,
-                             surfacecheck_baseline=str(write_baseline(tmp_path, forbidden_listener)))
+    with held_port() as closed:
+        inventory = tmp_path / "inventory.yml"
+        inventory.write_text(
+            (ANSIBLE_DIR / "inventory.yml").read_text(encoding="utf-8")
+            + f"    ghost:\n      ansible_host: 127.0.0.1\n      ansible_port: {port_of(closed)}\n"
+              "      ansible_connection: ssh\n      ansible_user: nobody\n", encoding="utf-8")
+        completed = run_playbook(tmp_path, inventory=inventory,
+                                 surfacecheck_baseline=str(write_baseline(tmp_path, forbidden_listener)))
     assert completed.returncode != 0  # Ansible reports the unreachable host
     assert "UNREACHABLE" in completed.stdout
     results = json.loads((tmp_path / "out" / "reports" / "results.json").read_text(encoding="utf-8"))

@@ -1,84 +1,53 @@
-"""`surfacecheck audit --local` end to end against real sockets on 127.0.0.x (ports 21000-21999).
+"""`surfacecheck audit --local` end to end against real sockets on 127.0.4.x.
 
 Two helper processes (real `python` processes, so the owner seen by the sockets collector is
-a real process name) open TCP listeners: a good one the baseline requires, binds and owns,
-and an offending one on a forbidden port. The audit must give exactly the expected
-(check, resource, status) set and exit 1; once the offender is gone the same audit exits 0.
-Only loopback addresses and ports 21000-21999 are used; foreign listeners are tolerated
-because the baseline is `default: allow` and names only our ports.
+a real process name) take over TCP sockets the test bound and listen: a good one the baseline
+requires, binds and owns, and an offending one on a forbidden port. The audit must give exactly
+the expected (check, resource, status) set and exit 1; once the offender is gone the same audit
+exits 0. Both ports are held (tests/support/ports.py) for the whole test, so no other program
+can listen on them; foreign listeners elsewhere are tolerated because the baseline is
+`default: allow` and names only our ports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
-import random
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from support import run_cli
+from support.ports import bound_socket, child_listeners, held_port, port_of
 
 pytestmark = pytest.mark.integration
 
 GOOD_ADDRESS = "127.0.4.1"
 BAD_ADDRESS = "127.0.4.3"
 
-LISTENER_SCRIPT = """
-import socket, sys, time
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sock.bind((sys.argv[1], int(sys.argv[2])))
-sock.listen(8)
-print("ready", flush=True)
-time.sleep(300)
-"""
+
+@pytest.fixture
+def ports() -> Iterator[tuple[int, int]]:
+    """The good and the bad port: held, closed on every address until a listener joins."""
+    with held_port() as good, held_port() as bad:
+        yield port_of(good), port_of(bad)
 
 
-def _ports_in_use() -> set[int]:
-    return {c.laddr.port for c in psutil.net_connections("inet") if c.laddr}
-
-
-def _free_ports(count: int) -> list[int]:
-    busy = _ports_in_use()
-    candidates = [p for p in range(21000, 22000) if p not in busy]
-    return random.sample(candidates, count)
-
-
-class Listening:
-    """A child python process holding one TCP listener."""
-
-    def __init__(self, address: str, port: int) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", LISTENER_SCRIPT, address, str(port)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if line.strip() != "ready":
-            self.close()
-            error = self.process.stderr.read() if self.process.stderr else ""
-            pytest.fail(f"listener on {address}:{port} did not start: {error}")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+@contextlib.contextmanager
+def listening(address: str, port: int) -> Iterator[subprocess.Popen[str]]:
+    """A child python process listening on ADDRESS:PORT (a held port it joins)."""
+    with child_listeners(bound_socket(address, port, join=True)) as child:
+        yield child
 
 
 @pytest.fixture
-def ports() -> tuple[int, int]:
-    good, bad = _free_ports(2)
-    return good, bad
-
-
-@pytest.fixture
-def good_listener(ports: tuple[int, int]) -> Iterator[Listening]:
-    listening = Listening(GOOD_ADDRESS, ports[0])
-    yield listening
-    listening.close()
+def good_listener(ports: tuple[int, int]) -> Iterator[subprocess.Popen[str]]:
+    with listening(GOOD_ADDRESS, ports[0]) as child:
+        yield child
 
 
 def _write_baseline(path: Path, good: int, bad: int) -> None:
@@ -109,15 +78,12 @@ def _audit(baseline: Path, out: Path) -> tuple[int, set[tuple[str, str, str]], d
 
 
 def test_audit_fails_on_the_offender_and_passes_once_it_is_closed(
-        tmp_path: Path, ports: tuple[int, int], good_listener: Listening) -> None:
+        tmp_path: Path, ports: tuple[int, int], good_listener: subprocess.Popen[str]) -> None:
     good, bad = ports
     baseline = tmp_path / "baseline.yaml"
     _write_baseline(baseline, good, bad)
-    offender = Listening(BAD_ADDRESS, bad)
-    try:
+    with listening(BAD_ADDRESS, bad) as offender:
         code, found, data = _audit(baseline, tmp_path / "out.json")
-    finally:
-        offender.close()
     assert found == {
         ("port-required-missing", f"tcp/*:{good}", "pass"),
         ("port-bind", f"tcp/{GOOD_ADDRESS}:{good}", "pass"),
@@ -127,7 +93,7 @@ def test_audit_fails_on_the_offender_and_passes_once_it_is_closed(
     assert code == 1
     failure = next(r for host in data["hosts"] for r in host["results"]  # type: ignore[attr-defined]
                    if r["status"] == "fail")
-    assert failure["evidence"]["pid"] == offender.process.pid
+    assert failure["evidence"]["pid"] == offender.pid
     assert failure["evidence"]["process"].startswith("python")
     assert failure["location"]["file"] == str(baseline) and failure["location"]["line"] == 8
 

@@ -10,11 +10,11 @@ import pytest
 
 from checker.resources import load_schema
 from checker.storage.serialize import dumps_by_line
-from support import run_cli
+from support import TESTDATA, run_cli
 
 pytestmark = pytest.mark.integration
 
-XINETD_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "xinetd"
+XINETD_DATA = TESTDATA / "xinetd"
 
 
 def validate(data: object) -> None:

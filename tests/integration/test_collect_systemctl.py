@@ -14,14 +14,14 @@ import pytest
 from checker.collect.local import collect_local
 from checker.model import Collector, CollectorStatus
 from checker.resources import load_schema
-from support import run_cli
+from support import TESTDATA, run_cli
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed"),
 ]
 
-SYSTEMD_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "systemd"
+SYSTEMD_DATA = TESTDATA / "systemd"
 SOCKET = "[Unit]\nDescription={name}\n\n[Socket]\nListenStream={listen}\n\n[Install]\nWantedBy=sockets.target\n"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from checker.collect.local import collect_local
 from checker.collect.sockets import collect_sockets
 from checker.model import Collector, CollectorStatus, Protocol
+from support.ports import port_of, reserved_for_program
 
 pytestmark = pytest.mark.integration
 
@@ -48,25 +48,12 @@ service echo
 """
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 in 20000-20999, starting at a pid-dependent offset."""
-    start = 20000 + (os.getpid() * 7) % 1000
-    for offset in range(1000):
-        port = 20000 + (start - 20000 + offset) % 1000
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 20000-20999")
-
-
 @pytest.fixture
 def running_xinetd(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[bytes]]]:
     if not os.access(XINETD, os.X_OK):
         pytest.fail(f"xinetd is not installed ({XINETD}); `make test` installs it")
-    port = free_port()
+    reservation = reserved_for_program("127.0.0.1")  # held until xinetd listens on it
+    port = port_of(reservation)
     confdir = tmp_path / "xinetd.d"
     confdir.mkdir()
     (confdir / "echo").write_text(SERVICE.format(port=port))
@@ -75,7 +62,7 @@ def running_xinetd(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen
     process = subprocess.Popen([XINETD, "-dontfork", "-f", str(conf), "-pidfile", str(tmp_path / "xinetd.pid")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 10  # a hang guard, not a speed assertion
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 pytest.fail(f"xinetd exited: {process.stderr.read().decode() if process.stderr else ''}")
@@ -85,8 +72,10 @@ def running_xinetd(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen
             time.sleep(0.1)
         else:
             pytest.fail("xinetd did not start listening within 10 s")
+        reservation.close()
         yield conf, port, process
     finally:
+        reservation.close()
         process.terminate()
         try:
             process.wait(timeout=5)

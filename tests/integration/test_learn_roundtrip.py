@@ -1,8 +1,9 @@
 """learn -> validate -> audit on the real host, with real listeners and a real xinetd.
 
-The test opens TCP and UDP listeners on 127.0.0.x and ::1 (ports 23000-23999 only) in a
-child process, and starts the real xinetd with its own config: an INTERNAL echo service
-bound to 127.0.0.1. `surfacecheck learn` must turn them into rules, the draft must pass
+The test binds TCP and UDP sockets on 127.0.0.x and ::1 (port 0: the kernel picks) and hands
+them to a child process that listens on them, and starts the real xinetd with its own config:
+an INTERNAL echo service on 127.0.0.1, on a port held until xinetd listens on it
+(tests/support/ports.py). `surfacecheck learn` must turn them into rules, the draft must pass
 `validate`, and `audit` of the same host with the draft must exit 0.
 
 Other programs on this machine (other test suites, the environment's own port 2024) open
@@ -21,7 +22,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,68 +32,11 @@ import pytest
 import yaml
 
 from support import run_cli
+from support.ports import UDP, bound_socket, child_listeners, port_of, reserved_for_program, same_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-PORT_RANGE = range(23000, 24000)
 XINETD = "/usr/sbin/xinetd"
-
-LISTENER_SCRIPT = r"""
-import socket, sys, time
-specs = [s.split(",") for s in sys.argv[1:]]
-held = []
-for proto, family, address, port in specs:
-    fam = socket.AF_INET6 if family == "6" else socket.AF_INET
-    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    sock = socket.socket(fam, kind)
-    sock.bind((address, int(port)))
-    if proto == "tcp":
-        sock.listen(8)
-    held.append(sock)
-print("ready", flush=True)
-time.sleep(600)
-"""
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports of 23000-23999 free for TCP and UDP on the loopback addresses used here."""
-    found: list[int] = []
-    for port in PORT_RANGE:
-        ok = True
-        for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET, "127.0.0.2"),
-                                (socket.AF_INET, "127.0.0.3"), (socket.AF_INET6, "::1")):
-            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                with socket.socket(family, kind) as probe:
-                    try:
-                        probe.bind((address, port))
-                    except OSError:
-                        ok = False
-        if ok:
-            found.append(port)
-            if len(found) == count:
-                return found
-    pytest.fail(f"fewer than {count} free ports in 23000-23999")
-
-
-@dataclass
-class Listeners:
-    process: subprocess.Popen[str]
-    specs: list[tuple[str, str, str, int]]
-
-
-@contextlib.contextmanager
-def listeners(*specs: tuple[str, str, str, int]) -> Iterator[Listeners]:
-    """Listening sockets held by a child process (so they have their own pid and process)."""
-    args = [",".join(str(part) for part in spec) for spec in specs]
-    child = subprocess.Popen([sys.executable, "-c", LISTENER_SCRIPT, *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready", "the listener child did not start"
-        yield Listeners(child, list(specs))
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-
 
 XINETD_CONF = """\
 defaults
@@ -122,11 +65,13 @@ service echo
 
 
 @contextlib.contextmanager
-def real_xinetd(directory: Path, port: int) -> Iterator[Path]:
-    """The real xinetd in the foreground with an INTERNAL echo on 127.0.0.1:`port`."""
+def real_xinetd(directory: Path, reservation: socket.socket) -> Iterator[Path]:
+    """The real xinetd in the foreground with an INTERNAL echo on 127.0.0.1, on the port of
+    RESERVATION (closed once xinetd answers on it)."""
     if not os.path.exists(XINETD):
         pytest.fail("xinetd is not installed (DESIGN.md section 8: in CI a missing xinetd is a failure); "
                     "`make system-deps` installs it")
+    port = port_of(reservation)
     conf = directory / "xinetd.conf"
     conf.write_text(XINETD_CONF.format(port=port, log=directory / "xinetd.log"), encoding="ascii")
     daemon = subprocess.Popen([XINETD, "-dontfork", "-f", str(conf), "-pidfile", str(directory / "xinetd.pid")],
@@ -140,12 +85,15 @@ def real_xinetd(directory: Path, port: int) -> Iterator[Path]:
                     assert client.recv(16) == b"ping\n"
                 break
             except OSError:
+                # A hang guard, not a speed assertion: xinetd binds within milliseconds.
                 if daemon.poll() is not None or time.monotonic() > deadline:
                     stderr = daemon.stderr.read() if daemon.stderr else ""
                     pytest.fail(f"xinetd did not start its echo service on 127.0.0.1:{port}: {stderr[-2000:]}")
                 time.sleep(0.1)
+        reservation.close()
         yield conf
     finally:
+        reservation.close()
         daemon.send_signal(signal.SIGTERM)
         try:
             daemon.wait(timeout=10)
@@ -171,13 +119,36 @@ def allow_entries(baseline: Path) -> dict[tuple[str, Any], dict[str, Any]]:
     return {(e.get("protocol", "tcp"), e["port"]): e for e in data["ports"]["allow"]}
 
 
+@dataclass
+class HostUnderTest:
+    child: subprocess.Popen[str]
+    """The process that owns the TCP and UDP listeners."""
+    conf: Path
+    """The running xinetd's configuration."""
+    tcp_port: int
+    """Listening on 127.0.0.2 and ::1."""
+    udp_port: int
+    v6_port: int
+    echo_port: int
+    """xinetd's INTERNAL echo on 127.0.0.1."""
+    spare: socket.socket
+    """Bound on 127.0.0.2, not listening: a test hands it to `child_listeners` as the new listener."""
+
+    @property
+    def ours(self) -> list[int]:
+        return [self.tcp_port, self.udp_port, self.v6_port, self.echo_port]
+
+
 @pytest.fixture
-def host_under_test(tmp_path: Path) -> Iterator[tuple[Listeners, Path, list[int]]]:
-    tcp_port, udp_port, v6_port, echo_port, spare = free_ports(5)
-    with listeners(("tcp", "4", "127.0.0.2", tcp_port), ("tcp", "6", "::1", tcp_port),
-                   ("udp", "4", "127.0.0.3", udp_port), ("tcp", "6", "::1", v6_port)) as held, \
-            real_xinetd(tmp_path, echo_port) as conf:
-        yield held, conf, [tcp_port, udp_port, v6_port, echo_port, spare]
+def host_under_test(tmp_path: Path) -> Iterator[HostUnderTest]:
+    both = same_port("127.0.0.2", "::1")
+    udp, v6 = bound_socket("127.0.0.3", kind=UDP), bound_socket("::1")
+    ports = (port_of(both[0]), port_of(udp), port_of(v6))
+    echo = reserved_for_program("127.0.0.1")
+    echo_port = port_of(echo)
+    with bound_socket("127.0.0.2") as spare, child_listeners(*both, udp, v6) as child, \
+            real_xinetd(tmp_path, echo) as conf:
+        yield HostUnderTest(child, conf, *ports, echo_port, spare)
 
 
 def live_round_trip(tmp_path: Path, ours: list[int], *collection: str) -> Path:
@@ -206,22 +177,25 @@ def live_round_trip(tmp_path: Path, ours: list[int], *collection: str) -> Path:
                 + "; ".join(attempts))
 
 
-def test_learn_validate_audit_round_trip_live(host_under_test: tuple[Listeners, Path, list[int]],
-                                              tmp_path: Path) -> None:
-    held, conf, (tcp_port, udp_port, v6_port, echo_port, _) = host_under_test
-    baseline = live_round_trip(tmp_path, [tcp_port, udp_port, v6_port, echo_port],
-                               "--local", "--xinetd-conf", str(conf))
+def test_learn_validate_audit_round_trip_live(host_under_test: HostUnderTest, tmp_path: Path) -> None:
+    host = host_under_test
+    tcp_port, udp_port, v6_port, echo_port = host.ours
+    baseline = live_round_trip(tmp_path, host.ours, "--local", "--xinetd-conf", str(host.conf))
 
     entries = allow_entries(baseline)
     python_name = entries[("tcp", tcp_port)]["process"]
     assert entries[("tcp", tcp_port)] == {"port": tcp_port, "protocol": "tcp", "process": python_name,
                                           "user": "root", "bind": ["loopback"]}
-    assert entries[("udp", udp_port)]["bind"] == ["loopback"]
+    # A UDP port from port 0 lies in ip_local_port_range, which learn reads: the socket is a
+    # client's to it, covered by the one ephemeral range entry instead of a rule of its own.
+    low, high = (int(p) for p in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    assert low <= udp_port <= high
+    assert ("udp", udp_port) not in entries and entries[("udp", f"{low}-{high}")]
     assert entries[("tcp", v6_port)]["bind"] == ["loopback"]
     assert entries[("tcp", echo_port)]["process"] == "xinetd"
     text = baseline.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
-    assert f"pid {held.process.pid}" in text
+    assert f"pid {host.child.pid}" in text
     data = yaml.safe_load(text)
     assert data["xinetd"]["allow"] == ["echo"]
     assert data["xinetd"]["limits"] == {"instances": {"max": 10}, "cps": {"max_rate": 10},
@@ -230,14 +204,14 @@ def test_learn_validate_audit_round_trip_live(host_under_test: tuple[Listeners, 
     assert "RISK: echo is a legacy service" in text
 
 
-def test_round_trip_with_the_outside_view(host_under_test: tuple[Listeners, Path, list[int]],
-                                          tmp_path: Path) -> None:
+def test_round_trip_with_the_outside_view(host_under_test: HostUnderTest, tmp_path: Path) -> None:
     if shutil.which("nmap") is None:
         pytest.fail("nmap is not installed (DESIGN.md section 8); `make system-deps` installs it")
-    _, conf, (tcp_port, udp_port, v6_port, echo_port, _) = host_under_test
+    host = host_under_test
+    tcp_port, echo_port = host.tcp_port, host.echo_port
     ports = f"{tcp_port},{echo_port}"  # bounded scan of our own ports only
-    baseline = live_round_trip(tmp_path, [tcp_port, udp_port, v6_port, echo_port], "--local", "--xinetd-conf",
-                               str(conf), "--target", "127.0.0.2", "--tcp-ports", ports)
+    baseline = live_round_trip(tmp_path, host.ours, "--local", "--xinetd-conf",
+                               str(host.conf), "--target", "127.0.0.2", "--tcp-ports", ports)
     # 127.0.0.2 is not "this host" for the join: it is a second, outside-only host whose
     # open port merges with our listener's entry. Bound to loopback, it is not "public";
     # the xinetd echo (127.0.0.1 only) is closed on 127.0.0.2: "internal".
@@ -248,22 +222,20 @@ def test_round_trip_with_the_outside_view(host_under_test: tuple[Listeners, Path
     assert entries[("tcp", echo_port)]["exposure"] == "internal"
 
 
-def test_learned_baseline_catches_a_new_listener(host_under_test: tuple[Listeners, Path, list[int]],
-                                                 tmp_path: Path) -> None:
-    _, conf, (*_, spare) = host_under_test
+def test_learned_baseline_catches_a_new_listener(host_under_test: HostUnderTest, tmp_path: Path) -> None:
+    conf, spare = host_under_test.conf, port_of(host_under_test.spare)
     baseline = tmp_path / "learned.yaml"
     cli_ok("learn", "--local", "--xinetd-conf", str(conf), "-o", str(baseline))
     results = tmp_path / "results.json"
-    with listeners(("tcp", "4", "127.0.0.2", spare)):
+    with child_listeners(host_under_test.spare):
         audit = run_cli("audit", str(baseline), "--local", "--xinetd-conf", str(conf), "--json", str(results))
     assert audit.returncode == 1, audit.stderr
     unexpected = [r for r in failing_results(results) if r["check"] == "port-unexpected"]
     assert any(r["resource"] == f"tcp/127.0.0.2:{spare}" for r in unexpected), unexpected
 
 
-def test_round_trip_on_a_saved_snapshot_is_exact(host_under_test: tuple[Listeners, Path, list[int]],
-                                                 tmp_path: Path) -> None:
-    _, conf, _ = host_under_test
+def test_round_trip_on_a_saved_snapshot_is_exact(host_under_test: HostUnderTest, tmp_path: Path) -> None:
+    conf = host_under_test.conf
     snapshot = tmp_path / "snapshot.json"
     cli_ok("collect", "--local", "--xinetd-conf", str(conf), "-o", str(snapshot))
     baseline = tmp_path / "learned.yaml"
@@ -276,12 +248,11 @@ def test_round_trip_on_a_saved_snapshot_is_exact(host_under_test: tuple[Listener
     assert again.read_bytes() == baseline.read_bytes()
 
 
-def test_diff_of_two_live_snapshots_shows_the_new_listener(host_under_test: tuple[Listeners, Path, list[int]],
-                                                           tmp_path: Path) -> None:
-    _, conf, (*_, spare) = host_under_test
+def test_diff_of_two_live_snapshots_shows_the_new_listener(host_under_test: HostUnderTest, tmp_path: Path) -> None:
+    conf, spare = host_under_test.conf, port_of(host_under_test.spare)
     before, after = tmp_path / "before.json", tmp_path / "after.json"
     cli_ok("collect", "--local", "--xinetd-conf", str(conf), "-o", str(before))
-    with listeners(("tcp", "4", "127.0.0.2", spare)):
+    with child_listeners(host_under_test.spare):
         cli_ok("collect", "--local", "--xinetd-conf", str(conf), "-o", str(after))
     diff = run_cli("diff", str(before), str(after), "--json", str(tmp_path / "diff.json"))
     assert diff.returncode == 1, diff.stderr

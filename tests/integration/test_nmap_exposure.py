@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nmap_support import free_ports, services, snapshots_of
 
 from support import run_cli
+from support.outputs import snapshots_of
+from support.ports import services
 
 pytestmark = pytest.mark.integration
 
@@ -58,8 +59,8 @@ def _exposed(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_loopback_only_service_is_not_exposed(tmp_path: Path) -> None:
-    (port,) = free_ports(1)
     with services() as running:
+        port = running.closed_port()  # closed on 127.0.0.2 whatever else runs on this machine
         running.tcp("127.0.0.1", port)
         code, results = _audit(tmp_path, port)
     (host,) = results["hosts"]
@@ -74,9 +75,8 @@ def test_loopback_only_service_is_not_exposed(tmp_path: Path) -> None:
 
 
 def test_wildcard_service_is_exposed(tmp_path: Path) -> None:
-    (port,) = free_ports(1)
     with services() as running:
-        running.tcp("0.0.0.0", port)
+        port = running.tcp("0.0.0.0")
         code, results = _audit(tmp_path, port)
     exposed = _exposed(results)
     assert [r["status"] for r in exposed] == ["fail"], exposed

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nmap_support import by_host, free_ports, services, snapshots_of
 
 from support import ASSETS, run_cli
+from support.outputs import by_host, snapshots_of
+from support.ports import services
+from support.reports import render_markdown, table_after, validate_junit, validate_sarif
 
 pytestmark = pytest.mark.integration
 
@@ -26,9 +28,8 @@ BASELINE = "version: 1\nname: hostile-banner\nports:\n  default: deny\n"
 
 
 def test_the_snapshot_carries_the_hostile_banner() -> None:
-    (port,) = free_ports(1)
     with services() as running:
-        running.tcp("127.0.0.2", port, banner=HOSTILE_BANNER)
+        port = running.tcp("127.0.0.2", banner=HOSTILE_BANNER)
         result = run_cli("collect", "--target", "127.0.0.2", "--tcp-ports", str(port), "--service-detection",
                          "--host-timeout", "30", "-o", "-")
     assert result.returncode == 0, result.stderr
@@ -39,8 +40,7 @@ def test_the_snapshot_carries_the_hostile_banner() -> None:
 
 
 def _validate_reports(directory: Path) -> dict[str, Any]:
-    """The report checks of the formatter tests (tests/report_support.py), on files audit wrote."""
-    from report_support import render_markdown, table_after, validate_junit, validate_sarif
+    """The report checks of the formatter tests (tests/support/reports.py), on files audit wrote."""
 
     results = json.loads((directory / "report.json").read_text())
     fails = sum(1 for h in results["hosts"] for r in h["results"] if r["status"] == "fail")
@@ -64,9 +64,8 @@ def _audit(tmp_path: Path, *argv: str) -> dict[str, Any]:
 
 
 def test_reports_stay_valid_with_a_real_hostile_banner(tmp_path: Path) -> None:
-    (port,) = free_ports(1)
     with services() as running:
-        running.tcp("127.0.0.2", port, banner=HOSTILE_BANNER)
+        port = running.tcp("127.0.0.2", banner=HOSTILE_BANNER)
         results = _audit(tmp_path, "--target", "127.0.0.2", "--tcp-ports", str(port), "--service-detection",
                          "--host-timeout", "30")
     fails = [r for h in results["hosts"] for r in h["results"] if r["status"] == "fail"]

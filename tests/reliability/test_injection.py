@@ -1,32 +1,40 @@
 """Injection: hostile strings through every entry point that reaches nmap or systemctl.
 
-Entry points: `--target`, the baseline's `targets:` and `scan:` fields, `--tcp-ports` and
-`--udp-ports` (reach nmap); `--root` (reaches systemctl as `--root=DIR`) and `--xinetd-conf`
-(a path that must reach no program at all). Every hostile value must be refused (exit 2) or
-passed only as one inert argument; nothing outside the allowed argument lists ever runs.
+Entry points: `--target`, the baseline's `targets:` and `scan:` fields, `--tcp-ports`,
+`--udp-ports`, `--timing`, `--host-timeout` and `--jobs` (reach nmap); `--root` (reaches
+systemctl as `--root=DIR`) and `--xinetd-conf` (a path that must reach no program at all); and,
+below the policy loader, a `Baseline` object handed to `gather_snapshots` directly (the
+collect stage validates again). Every hostile value must be refused (exit 2) or passed only as
+one inert argument; nothing outside the allowed argument lists ever runs.
 
-Asserted through fake `nmap` and `systemctl` first on PATH that record their argv, plus
-sentinel files that an executed `$()`, `;touch`, `-oN FILE` or `-iL` would create or read.
-Command-line values cannot hold NUL (execve refuses it); NUL is tested through the baseline,
-where YAML's `"\\0"` escape can carry it.
+Asserted through the suite's one recorder (support.fakes: fake `nmap` and `systemctl` first
+on PATH that log their argv), plus sentinel files that an executed `$()`, `;touch`, `-oN FILE`
+or `-iL` would create or read. Command-line values cannot hold NUL (execve refuses it); NUL is
+tested through the baseline, where YAML's `"\\0"` escape can carry it, and the Baseline object.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from reliability._support import FAKE_SYSTEMCTL_EMPTY, FakeBin, fake_nmap_body, run_audit
 
+from checker.collect.gather import gather_snapshots
 from checker.collect.nmap.args import EMITTED_OPTIONS
+from checker.errors import CheckerError
+from checker.model import Baseline, ScanSettings
+from support import run_cli
+from support.fakes import FAKE_SYSTEMCTL_EMPTY, FakeBin, fake_nmap_body
+from support.ports import held_port, port_of
 
 pytestmark = pytest.mark.integration
 
-PORT = 24503
 NMAP_VALUE_OPTIONS = {"-oX": re.compile(r"-"), "-p": re.compile(r"\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*"),
                       "--top-ports": re.compile(r"\d{1,5}"), "--host-timeout": re.compile(r"\d{1,5}s")}
 SYSTEMCTL_WORDS = {"list-unit-files", "list-units", "--all", "--output=json", "--no-pager"}
@@ -56,14 +64,20 @@ def hostile_values(sentinel: Path) -> list[str]:
     ]
 
 
+def target_shapes(sentinel: Path) -> list[str]:
+    """Almost-targets (a valid address with a shell operator, white space or a glob around it)
+    and glued options. One parser reads every target and port spec: these go through the
+    command line once and through the Baseline object, not through every entry point."""
+    return [f"127.0.0.2 && touch {sentinel}", f"127.0.0.2|touch {sentinel}", "127.0.0.2\t", " 127.0.0.2",
+            "127.0.0.*", "-iL/etc/shadow", "--resume /tmp/x"]
+
+
 @pytest.fixture
-def fakes(tmp_path: Path) -> FakeBin:
-    directory = tmp_path / "fakebin"
-    directory.mkdir()
-    fakebin = FakeBin(directory, tmp_path / "calls.jsonl")
-    fakebin.add("nmap", fake_nmap_body())
-    fakebin.add("systemctl", FAKE_SYSTEMCTL_EMPTY)
-    return fakebin
+def fakes(fakes: FakeBin) -> FakeBin:
+    """The suite's fakes (tests/conftest.py) with nmap (prints an empty scan) and systemctl (lists nothing)."""
+    fakes.add("nmap", fake_nmap_body())
+    fakes.add("systemctl", FAKE_SYSTEMCTL_EMPTY)
+    return fakes
 
 
 @pytest.fixture
@@ -71,12 +85,11 @@ def sentinel(tmp_path: Path) -> Path:
     return tmp_path / "pwned"
 
 
-def _calls(fakes: FakeBin, program: str) -> list[list[str]]:
-    # The recorder logs argv[1:] of both fakes into one file; tell them apart by their shape.
-    calls = fakes.calls()
-    if program == "systemctl":
-        return [c for c in calls if c and not c[0].startswith("-o")]
-    return [c for c in calls if c[:1] == ["-oX"]]
+@pytest.fixture
+def port() -> Iterator[int]:
+    """The port benign scans name: held, closed everywhere (the fake nmap scans nothing anyway)."""
+    with held_port() as holder:
+        yield port_of(holder)
 
 
 def assert_nmap_argv_allowed(argv: list[str]) -> None:
@@ -126,33 +139,35 @@ def _baseline(tmp_path: Path, name: str, body: str) -> str:
     return str(path)
 
 
-def _refused(completed: object, fakes: FakeBin, sentinel: Path) -> None:
-    assert completed.returncode == 2, f"exit {completed.returncode}: {completed.stderr[-300:]}"  # type: ignore[attr-defined]
-    assert "Traceback" not in completed.stderr  # type: ignore[attr-defined]
-    assert not _calls(fakes, "nmap"), f"nmap ran: {_calls(fakes, 'nmap')}"
+def _refused(completed: subprocess.CompletedProcess[str], fakes: FakeBin, sentinel: Path) -> None:
+    assert completed.returncode == 2, f"exit {completed.returncode}: {completed.stderr[-300:]}"
+    assert "Traceback" not in completed.stderr
+    assert not fakes.calls("nmap"), f"nmap ran: {fakes.calls('nmap')}"
     assert not sentinel.exists(), "a hostile value was executed"
 
 
 # --------------------------------------------------------------------------- positive controls
 
 
-def test_control_a_benign_target_reaches_the_fake_nmap(tmp_path: Path, fakes: FakeBin) -> None:
-    completed = run_audit("-q", "audit", _baseline(tmp_path, "b", ""), "--target", "127.0.0.2",
-                          "--tcp-ports", str(PORT), "--json", str(tmp_path / "r.json"), env=fakes.env())
+def test_control_a_benign_target_reaches_the_fake_nmap(tmp_path: Path, fakes: FakeBin, port: int) -> None:
+    completed = run_cli("-q", "audit", _baseline(tmp_path, "b", ""), "--target", "127.0.0.2",
+                        "--tcp-ports", str(port), "--json", str(tmp_path / "r.json"), env=fakes.env())
     assert completed.returncode in (0, 1, 3), completed.stderr
-    calls = _calls(fakes, "nmap")
+    calls = fakes.calls("nmap")
     assert len(calls) == 1, fakes.calls()
-    assert_nmap_argv_allowed(calls[0])
-    assert calls[0][-1] == "127.0.0.2" and "-p" in calls[0] and str(PORT) in calls[0]
+    argv = calls[0]
+    assert_nmap_argv_allowed(argv)
+    assert argv[:4] == ["-oX", "-", "-n", "-Pn"]
+    assert argv[argv.index("--") + 1:] == ["127.0.0.2"] and "-p" in argv and str(port) in argv
 
 
 def test_control_a_benign_root_reaches_the_fake_systemctl(tmp_path: Path, fakes: FakeBin) -> None:
     image = tmp_path / "image"
     (image / "etc").mkdir(parents=True)
-    completed = run_audit("-q", "audit", _baseline(tmp_path, "b", ""), "--root", str(image),
-                          "--json", str(tmp_path / "r.json"), env=fakes.env())
+    completed = run_cli("-q", "audit", _baseline(tmp_path, "b", ""), "--root", str(image),
+                        "--json", str(tmp_path / "r.json"), env=fakes.env())
     assert completed.returncode in (0, 1, 3), completed.stderr
-    calls = _calls(fakes, "systemctl")
+    calls = fakes.calls("systemctl")
     assert calls, fakes.calls()
     for call in calls:
         assert_systemctl_argv_allowed(call, str(image))
@@ -161,25 +176,25 @@ def test_control_a_benign_root_reaches_the_fake_systemctl(tmp_path: Path, fakes:
 # --------------------------------------------------------------------------- nmap entry points
 
 
-def test_hostile_cli_targets(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> None:
+def test_hostile_cli_targets(tmp_path: Path, fakes: FakeBin, sentinel: Path, port: int) -> None:
     baseline = _baseline(tmp_path, "b", "")
 
     def check(value: str) -> None:
-        completed = run_audit("-q", "audit", baseline, f"--target={value}", "--tcp-ports", str(PORT),
-                              env=fakes.env())
+        completed = run_cli("-q", "audit", baseline, "--target", "127.0.0.3", f"--target={value}",
+                            "--tcp-ports", str(port), env=fakes.env())
         _refused(completed, fakes, sentinel)
         assert "target" in completed.stderr.lower() or "argument" in completed.stderr.lower()
 
-    _each(hostile_values(sentinel), check)
+    _each([*hostile_values(sentinel), *target_shapes(sentinel)], check)
 
 
-def test_hostile_baseline_targets(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> None:
+def test_hostile_baseline_targets(tmp_path: Path, fakes: FakeBin, sentinel: Path, port: int) -> None:
     values = [*hostile_values(sentinel), "127.0.0.2\0-oN /tmp/x", "\0"]
 
     def check(value: str) -> None:
         baseline = _baseline(tmp_path, f"t{values.index(value)}",
-                             f"targets: [{json.dumps(value)}]\nscan: {{tcp_ports: '{PORT}'}}\n")
-        completed = run_audit("-q", "audit", baseline, env=fakes.env())
+                             f"targets: [{json.dumps(value)}]\nscan: {{tcp_ports: '{port}'}}\n")
+        completed = run_cli("-q", "audit", baseline, env=fakes.env())
         _refused(completed, fakes, sentinel)
 
     _each(values, check)
@@ -193,7 +208,7 @@ def test_hostile_baseline_scan_fields(tmp_path: Path, fakes: FakeBin, sentinel: 
 
     def check(value: str) -> None:
         baseline = _baseline(tmp_path, f"{field}{values.index(value)}", f"scan: {{{field}: {json.dumps(value)}}}\n")
-        completed = run_audit("-q", "audit", baseline, "--target", "127.0.0.2", env=fakes.env())
+        completed = run_cli("-q", "audit", baseline, "--target", "127.0.0.2", env=fakes.env())
         _refused(completed, fakes, sentinel)
 
     _each(values, check)
@@ -202,13 +217,75 @@ def test_hostile_baseline_scan_fields(tmp_path: Path, fakes: FakeBin, sentinel: 
 @pytest.mark.parametrize("flag", ["--tcp-ports", "--udp-ports"])
 def test_hostile_port_flags(tmp_path: Path, fakes: FakeBin, sentinel: Path, flag: str) -> None:
     baseline = _baseline(tmp_path, "b", "")
-    values = [*hostile_values(sentinel), "1-100 -oN /tmp/x", "top:10;id", "0", "65536", "100-1"]
+    values = [*hostile_values(sentinel), "1-100 -oN /tmp/x", "1-100 --script=x", "top:10;id", "22,-oN", "0", "65536",
+              "100-1"]
 
     def check(value: str) -> None:
-        completed = run_audit("-q", "audit", baseline, "--target", "127.0.0.2", f"{flag}={value}", env=fakes.env())
+        completed = run_cli("-q", "audit", baseline, "--target", "127.0.0.2", f"{flag}={value}", env=fakes.env())
+        _refused(completed, fakes, sentinel)
+        assert flag in completed.stderr or "argument" in completed.stderr, completed.stderr
+
+    _each(values, check)
+
+
+def test_hostile_scan_option_flags(tmp_path: Path, fakes: FakeBin, sentinel: Path, port: int) -> None:
+    """`--timing`, `--host-timeout` and `--jobs` take numbers only, in range."""
+    baseline = _baseline(tmp_path, "b", "")
+    values = ["--timing=4 --script=x", "--timing=9", "--host-timeout=300s", "--host-timeout=-oN", "--host-timeout=0",
+              "--jobs=0", "--jobs=-iL", f"--jobs=1;touch {sentinel}"]
+
+    def check(value: str) -> None:
+        completed = run_cli("-q", "audit", baseline, "--target", "127.0.0.2", "--tcp-ports", str(port), value,
+                            env=fakes.env())
         _refused(completed, fakes, sentinel)
 
     _each(values, check)
+
+
+# --------------------------------------------------------------------------- below the policy loader
+
+
+def _gather_args() -> argparse.Namespace:
+    """What `audit BASELINE` passes to the collect stage when the command line names nothing."""
+    return argparse.Namespace(target=[], snapshot=[], nmap_xml=[], local=False, root=None, xinetd_conf=None,
+                              tcp_ports=None, udp_ports=None, service_detection=None, timing=None,
+                              host_timeout=None, allow_large_scan=False, jobs=4, progress=False)
+
+
+def test_hostile_targets_in_a_baseline_object(fakes: FakeBin, sentinel: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Baseline built in code (not loaded from YAML) is validated again by the collect stage."""
+    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    for value in [*hostile_values(sentinel), *target_shapes(sentinel), "127.0.0.2\x00-oN"]:
+        with pytest.raises(CheckerError) as info:
+            gather_snapshots(_gather_args(), Baseline(path="b.yaml", name="b", targets=("127.0.0.2", value)))
+        assert info.value.exit_code == 2 and "target" in str(info.value), value
+    assert not fakes.calls("nmap") and not sentinel.exists()
+
+
+@pytest.mark.parametrize("field", ["tcp_ports", "udp_ports"])
+def test_hostile_port_specs_in_a_baseline_object(fakes: FakeBin, sentinel: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 field: str) -> None:
+    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    for value in [*hostile_values(sentinel), *target_shapes(sentinel), "127.0.0.2\x00-oN"]:
+        baseline = Baseline(path="b.yaml", name="b", targets=("127.0.0.2",), scan=ScanSettings(**{field: value}))
+        with pytest.raises(CheckerError) as info:
+            gather_snapshots(_gather_args(), baseline)
+        assert info.value.exit_code == 2 and f"scan.{field}" in str(info.value), value
+    assert not fakes.calls("nmap") and not sentinel.exists()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("timing", "4 --script=x"), ("timing", 7), ("host_timeout", "300s -oN /tmp/x"), ("host_timeout", -1),
+    ("service_detection", "--script=x"),
+])
+def test_hostile_scan_settings_in_a_baseline_object(fakes: FakeBin, monkeypatch: pytest.MonkeyPatch, field: str,
+                                                    value: object) -> None:
+    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    baseline = Baseline(path="b.yaml", name="b", targets=("127.0.0.2",), scan=ScanSettings(**{field: value}))
+    with pytest.raises(CheckerError) as info:
+        gather_snapshots(_gather_args(), baseline)
+    assert info.value.exit_code == 2 and f"scan.{field}" in str(info.value)
+    assert not fakes.calls("nmap")
 
 
 # --------------------------------------------------------------------------- systemctl / file entry points
@@ -221,14 +298,14 @@ def test_hostile_root(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> None:
 
     def check(value: str) -> None:
         out = tmp_path / f"root-{values.index(value)}.json"
-        completed = run_audit("-q", "audit", baseline, f"--root={value}", "--json", str(out), env=fakes.env())
+        completed = run_cli("-q", "audit", baseline, f"--root={value}", "--json", str(out), env=fakes.env())
         assert completed.returncode in (0, 1, 2, 3), completed.stderr
         assert "Traceback" not in completed.stderr
         assert not sentinel.exists(), "a hostile value was executed"
-        assert not _calls(fakes, "nmap")
+        assert not fakes.calls("nmap")
 
     _each(values, check)
-    for call in _calls(fakes, "systemctl"):
+    for call in fakes.calls("systemctl"):
         roots = [a[len("--root="):] for a in call if a.startswith("--root=")]
         assert len(roots) == 1 and roots[0] in values, call
         assert_systemctl_argv_allowed(call, roots[0])
@@ -241,8 +318,8 @@ def test_hostile_xinetd_conf(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> 
 
     def check(value: str) -> None:
         out = tmp_path / f"xinetd-{values.index(value)}.json"
-        completed = run_audit("-q", "audit", baseline, "--local", f"--xinetd-conf={value}", "--json", str(out),
-                              env=fakes.env())
+        completed = run_cli("-q", "audit", baseline, "--local", f"--xinetd-conf={value}", "--json", str(out),
+                            env=fakes.env())
         assert completed.returncode in (2, 3), f"exit {completed.returncode}: {completed.stderr[-300:]}"
         assert "Traceback" not in completed.stderr
         assert not sentinel.exists(), "a hostile value was executed"
@@ -250,14 +327,14 @@ def test_hostile_xinetd_conf(tmp_path: Path, fakes: FakeBin, sentinel: Path) -> 
     _each(values, check)
     for call in fakes.calls():
         assert not any(value in arg for value in values if len(value) > 2 for arg in call), call
-    for call in _calls(fakes, "systemctl"):
+    for call in fakes.calls("systemctl"):
         assert_systemctl_argv_allowed(call, None)
 
 
 # argparse (3.11) turns `--opt=--` into [] instead of '--': checker._cli refuses such values.
 @pytest.mark.parametrize("option", ["--root", "--xinetd-conf", "--json", "--target"])
 def test_option_value_double_dash(tmp_path: Path, fakes: FakeBin, option: str) -> None:
-    completed = run_audit("-q", "audit", _baseline(tmp_path, "b", ""), "--local", f"{option}=--", env=fakes.env())
+    completed = run_cli("-q", "audit", _baseline(tmp_path, "b", ""), "--local", f"{option}=--", env=fakes.env())
     # Either refused, or "--" used literally as the path; never silently replaced by a default.
     assert completed.returncode == 2 or (tmp_path / "--").exists() or any(
-        "--root=--" in call for call in _calls(fakes, "systemctl")), completed.stderr
+        "--root=--" in call for call in fakes.calls("systemctl")), completed.stderr

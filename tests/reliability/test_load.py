@@ -8,7 +8,8 @@ Pairs are closed with SO_LINGER 0 (RST), so no TIME-WAIT is left behind.
 
 The audit must complete, find a random sample of the farm's listeners with the right owner,
 count the established connections, and keep its peak RSS bounded (the child's own
-`ru_maxrss`, through GNU time).
+`ru_maxrss`, through GNU time). How fast it is belongs to benchmarks/ (bench_local.py), not
+here: a hang guard kills it after HANG_GUARD_SECONDS, far beyond any normal run.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability._support import load_socket_farm
 
 from support import REPO_ROOT
+from support.ports import load_socket_farm
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,7 +36,7 @@ LISTENERS = 10_000
 PAIRS = 10_000
 MAX_RSS_MB = 400
 """Bound on the audit's peak RSS with 30,000 sockets and the JSON report (measured: ~200 MiB)."""
-MAX_SECONDS = 45
+HANG_GUARD_SECONDS = 300
 
 
 @pytest.fixture(scope="module")
@@ -45,41 +46,39 @@ def farm() -> Iterator[Any]:
         yield running
 
 
-def _audit(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
+def _audit(tmp_path: Path, farm_ports: range, *extra: str) -> tuple[subprocess.CompletedProcess[str], float]:
     baseline = tmp_path / "baseline.yaml"
     baseline.write_text("version: 1\nname: load\nports:\n  default: allow\n  allow:\n"
-                        "    - {port: 24000-29999, protocol: tcp, process: socketfarm, bind: [loopback]}\n"
+                        f"    - {{port: {farm_ports.start}-{farm_ports.stop - 1}, protocol: tcp, process: socketfarm,"
+                        " bind: [loopback]}\n"
                         "connections:\n  max_per_state: {ESTABLISHED: 100000}\n")
     argv = [sys.executable, "-m", "checker", "-q", "audit", str(baseline), "--local", *extra]
     out, err, rss = tmp_path / "stdout.txt", tmp_path / "stderr.txt", tmp_path / "maxrss.txt"
     # GNU time measures from a tiny process: a child forked from pytest itself would report at
     # least pytest's own RSS as its ru_maxrss. Fallback: this child's own wait4 rusage.
     command = ["/usr/bin/time", "-f", "%M", "-o", str(rss), *argv] if os.access("/usr/bin/time", os.X_OK) else argv
-    start = time.monotonic()
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=str(REPO_ROOT))
-        killer = threading.Timer(MAX_SECONDS * 2, process.kill)
+        killer = threading.Timer(HANG_GUARD_SECONDS, process.kill)
         killer.start()
         try:
             # wait4 on this very child: its own peak RSS, not the largest of every child so far.
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             killer.cancel()
-    elapsed = time.monotonic() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     completed = subprocess.CompletedProcess(argv, process.returncode, out.read_text(), err.read_text())
     peak_kb = int(rss.read_text().split()[-1]) if rss.exists() else usage.ru_maxrss
-    return completed, elapsed, peak_kb / 1024
+    return completed, peak_kb / 1024
 
 
 def test_audit_of_10k_listeners_and_20k_connections(farm: Any, tmp_path: Path) -> None:
     assert len(farm.tcp) == LISTENERS and farm.pairs == PAIRS
     report = tmp_path / "results.json"
-    completed, elapsed, peak_mb = _audit(tmp_path, "--json", str(report))
+    farm_ports = [port for _, port in farm.tcp]
+    completed, peak_mb = _audit(tmp_path, range(min(farm_ports), max(farm_ports) + 1), "--json", str(report))
     assert completed.returncode in (0, 1), completed.stderr  # 1: foreign listeners may break `bind`
-    assert elapsed < MAX_SECONDS, f"audit took {elapsed:.1f}s"
     assert peak_mb < MAX_RSS_MB, f"peak RSS {peak_mb:.0f} MB"
-    print(f"audit of {LISTENERS} listeners + {2 * PAIRS} connections: {elapsed:.1f} s, peak RSS {peak_mb:.0f} MiB")
 
     data = json.loads(report.read_text())
     (host,) = data["hosts"]
@@ -104,13 +103,14 @@ def test_audit_of_10k_listeners_and_20k_connections(farm: Any, tmp_path: Path) -
 def test_farm_cleans_up_after_itself() -> None:
     """Runs after the module's farm closed: none of its sockets are left (TIME-WAIT included)."""
     socket_farm = load_socket_farm()
-    with socket_farm.SocketFarm(tcp=50, pairs=50, first=240, addresses=5, tcp_base=29000) as small:
+    # 127.0.0.240-244: addresses the module's farm (127.0.0.2-201) does not use.
+    with socket_farm.SocketFarm(tcp=50, pairs=50, first=240, addresses=5) as small:
         pids = list(small.pids)
+        endpoints = {f"{address}:{port}" for address, port in small.tcp}
         assert small.pairs == 50
-    time.sleep(0.2)
-    listing = subprocess.run(["ss", "-Htan", "sport", ">=", ":29000", "and", "sport", "<=", ":29010"],
-                             capture_output=True, text=True, check=False).stdout
-    leftovers = [line for line in listing.splitlines() if "127.0.0.24" in line]
+    time.sleep(0.2)  # let the kernel finish the farm's RST closes
+    listing = subprocess.run(["ss", "-Htan"], capture_output=True, text=True, check=False).stdout
+    leftovers = [line for line in listing.splitlines() if set(line.split()[3:5]) & endpoints]
     assert not leftovers, leftovers
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)

@@ -1,10 +1,10 @@
 """Fixtures shared by the formatter and storage tests: the one fixed report of
-tests/report_support.py (every status, check id and waiver case) and its baseline."""
+tests/support/reports.py (every status, check id and waiver case) and its baseline."""
 
 from __future__ import annotations
 
 import pytest
-from report_support import build_baseline, build_report
+from support.reports import build_baseline, build_report
 
 from checker.model import Baseline, Report
 

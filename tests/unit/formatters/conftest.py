@@ -1,4 +1,4 @@
-"""Fixtures of the report tests; the data and validators live in tests/report_support.py, the
+"""Fixtures of the report tests; the data and validators live in tests/support/reports.py, the
 `report` and `baseline` fixtures in tests/unit/conftest.py."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from report_support import check_golden
+
+from support.reports import check_golden
 
 
 @pytest.fixture

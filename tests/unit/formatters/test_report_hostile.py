@@ -11,7 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from report_support import (
+
+from checker.formatters import FormatOptions, all_formats, get_formatter
+from checker.formatters._common import evidence_text
+from checker.model import Listener, Protocol, Report, Status
+from checker.storage.results import load_report
+from support.reports import (
     expected_counts,
     render_markdown,
     table_after,
@@ -19,11 +24,6 @@ from report_support import (
     validate_markdown,
     validate_sarif,
 )
-
-from checker.formatters import FormatOptions, all_formats, get_formatter
-from checker.formatters._common import evidence_text
-from checker.model import Listener, Protocol, Report, Status
-from checker.storage.results import load_report
 
 HOSTILE = ("evil\x00name\x1b[31m\x0bpipe|col<script>alert(1)</script>]]>back\\slash\\|end\nline2\r\nline3"
            " \u200fRTL\u202eoverride `code` *em* _u_ [link](http://x.invalid) $x$ &amp; &#124; ~~s~~ \x7f\x85")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_support import REPO
 
 from checker.formatters import FormatOptions, all_formats, get_formatter
 from checker.model import Report
 from checker.storage.results import load_report
 from checker.storage.serialize import dumps_by_line
+from support import REPO_ROOT as REPO
 
 RESULTS_SCHEMA = REPO / "schemas" / "results.schema.json"
 SNAPSHOT_SCHEMA = REPO / "schemas" / "snapshot.schema.json"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from report_support import expected_counts, validate_junit
-
 from checker.formatters import FormatOptions, get_formatter
 from checker.model import Report, Status
+from support.reports import expected_counts, validate_junit
 
 
 def render(report: Report, **options: bool) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from report_support import render_markdown, table_after, validate_markdown
-
 from checker.formatters import FormatOptions, get_formatter
 from checker.formatters.markdown import MarkdownFormatter
 from checker.formatters.markdown_text import markdown_cell
 from checker.model import Report, Result, Status
+from support.reports import render_markdown, table_after, validate_markdown
 
 
 def render(report: Report) -> str:

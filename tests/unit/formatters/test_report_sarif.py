@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from report_support import validate_sarif
-
 from checker.formatters import FormatOptions, get_formatter
 from checker.model import Report, Severity, Status
 from checker.model.checks import check_info
+from support.reports import validate_sarif
 
 
 def render(report: Report, options: FormatOptions | None = None) -> str:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_support import expected_counts, validate_junit, validate_markdown, validate_sarif
 
 from checker.errors import CheckerError, UsageError
 from checker.formatters import FormatOptions, get_formatter
 from checker.model import Baseline, Report
 from checker.storage.evidence import write_evidence_bundle
 from checker.storage.results import load_report
+from support.reports import expected_counts, validate_junit, validate_markdown, validate_sarif
 
 EXPECTED_FILES = {
     "SHA256SUMS", "baseline.resolved.yaml", "report.md", "results.json", "results.junit.xml", "results.sarif",

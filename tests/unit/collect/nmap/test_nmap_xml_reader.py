@@ -142,9 +142,11 @@ def test_every_hostile_asset_is_covered() -> None:
 def test_no_external_entity_or_dtd_is_fetched() -> None:
     """A listener on the DTD's loopback port sees no connection while the reader refuses it."""
     server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 22999))
+    server.bind(("127.0.0.1", 0))  # the asset's DTD URL is pointed at this port below
     server.listen(1)
+    dtd_asset = (HOSTILE / "xxe-external-dtd.xml").read_bytes()
+    assert b"http://127.0.0.1:22999/" in dtd_asset
+    dtd_document = dtd_asset.replace(b":22999/", f":{server.getsockname()[1]}/".encode())
     server.settimeout(0.3)
     connected = threading.Event()
 
@@ -159,7 +161,7 @@ def test_no_external_entity_or_dtd_is_fetched() -> None:
     thread.start()
     try:
         with pytest.raises(InputError):
-            parse_nmap_run((HOSTILE / "xxe-external-dtd.xml").read_bytes(), "dtd.xml")
+            parse_nmap_run(dtd_document, "dtd.xml")
         with pytest.raises(InputError) as info:
             parse_nmap_run((HOSTILE / "xxe-external-file.xml").read_bytes(), "file.xml")
         assert socket.gethostname() not in str(info.value)

@@ -1,5 +1,7 @@
 """Shared by the report tests: a fixed Report covering every status, every check id and every waiver case, plus validators
 that run the real consumers of each format (schemas, XSD, junitparser, cmark-gfm, GitHub lint).
+
+`from support.reports import ...`; golden files live in tests/assets/golden.
 """
 
 from __future__ import annotations
@@ -45,13 +47,12 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
+from support import ASSETS, SHARED
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 SARIF_SCHEMA = SHARED / "reference" / "sarif-schema-2.1.0.json"
 JUNIT_XSD = SHARED / "reference" / "junit-10.xsd"
 GITHUB_SARIF_LINT = SHARED / "tools" / "check_github_sarif.py"
-GOLDEN = REPO / "tests" / "assets" / "golden"
+GOLDEN = ASSETS / "golden"
 UPDATE_GOLDEN = os.environ.get("SURFACECHECK_UPDATE_GOLDEN") == "1"
 
 BASELINE_PATH = "policies/web.yaml"
