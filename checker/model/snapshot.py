@@ -57,7 +57,14 @@ class Listener:
     exe: str | None = None
     user: str | None = None
     dual_stack: bool = False
-    """An IPv6 wildcard socket that also accepts IPv4 (IPV6_V6ONLY=0)."""
+    """An IPv6 wildcard (`::`) socket that also accepts IPv4: its own IPV6_V6ONLY flag is 0, as
+    the kernel's socket diagnostics report it (older snapshots inferred it from the sysctl
+    net.ipv6.bindv6only)."""
+    pids: tuple[int, ...] = ()
+    """Every process holding the socket, sorted; `pid` is the lowest. Empty when unknown."""
+    socket_uid: int | None = None
+    """The socket's owner uid from the kernel (known even when the process is not readable);
+    None in snapshots that predate it."""
 
     @property
     def resource(self) -> str:

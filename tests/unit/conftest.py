@@ -4,9 +4,9 @@ tests/support/reports.py (every status, check id and waiver case) and its baseli
 from __future__ import annotations
 
 import pytest
-from support.reports import build_baseline, build_report
 
 from checker.model import Baseline, Report
+from support.reports import build_baseline, build_report
 
 
 @pytest.fixture
