@@ -21,7 +21,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool) -> None:
-    """Options shared by audit, collect and learn (DESIGN.md section 3)."""
+    """Options shared by audit, collect and learn (../shared/DESIGN.md section 3)."""
     group = parser.add_argument_group("collection")
     group.add_argument("--local", action="store_true", help="collect the inside view of this host (implied "
                        "when no --target/--snapshot is given)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes (DESIGN.md section 3)."""
+    """Process exit codes (../shared/DESIGN.md section 3)."""
 
     COMPLIANT = 0
     """Every evaluated rule passed (or was waived / skipped)."""

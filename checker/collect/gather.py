@@ -31,7 +31,7 @@ MAX_JOBS = 64
 
 
 def wants_local(args: argparse.Namespace) -> bool:
-    """`--local`, or nothing else asked for (DESIGN.md section 3)."""
+    """`--local`, or nothing else asked for (../shared/DESIGN.md section 3)."""
     asked_other = bool(getattr(args, "target", None) or getattr(args, "snapshot", None)
                        or getattr(args, "nmap_xml", None))
     return bool(getattr(args, "local", False)) or not asked_other

@@ -13,7 +13,7 @@ missing evidence into `error` results); `run_collector` catches whatever still e
 
 Completeness today is ok / failed / unavailable / not-run. A collector that has only part
 of its evidence (xinetd with an unreadable include) reports FAILED and keeps what it read;
-a separate PARTIAL status is left to the evidence-quality issue (DESIGN.md section 5b).
+a separate PARTIAL status is left to the evidence-quality issue (../shared/DESIGN.md section 5b).
 """
 
 from __future__ import annotations

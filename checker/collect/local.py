@@ -19,12 +19,19 @@ from __future__ import annotations
 import os
 import platform
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from checker import __version__
 from checker.collect import utc_now
-from checker.collect.interface import CollectionContext, EvidenceCollector, InsideEvidence, run_collector
+from checker.collect.interface import (
+    EVIDENCE_FIELDS,
+    CollectionContext,
+    EvidenceCollector,
+    InsideEvidence,
+    run_collector,
+)
 from checker.collect.registry import INSIDE_COLLECTORS
 from checker.model import Collector, CollectorRun, HostInfo, Snapshot
 
@@ -112,12 +119,26 @@ def collect_local(root: str | None = None, xinetd_conf: str | None = None) -> Sn
         root=root,
         finished_at=utc_now(),
     )
-    return Snapshot(
-        host=host,
-        collectors=tuple(sorted(runs, key=lambda run: list(Collector).index(run.name))),
-        listeners=evidence.listeners,
-        connection_states=dict(sorted(evidence.connection_states.items())),
-        units=tuple(sorted(evidence.units, key=lambda unit: unit.name)),
-        socket_units=tuple(sorted(evidence.socket_units, key=lambda unit: unit.name)),
-        xinetd_services=evidence.xinetd_services,
-    )
+    return snapshot_from_evidence(host, evidence, runs)
+
+
+def snapshot_from_evidence(host: HostInfo, evidence: InsideEvidence, runs: Sequence[CollectorRun]) -> Snapshot:
+    """The snapshot of `host`: every `EVIDENCE_FIELDS` field copied (none wired by hand, so a new
+    collector's field cannot be dropped here), in the documented order; runs in `Collector` order."""
+    fields = {name: _SNAPSHOT_ORDER.get(name, _as_collected)(getattr(evidence, name)) for name in EVIDENCE_FIELDS}
+    ordered_runs = tuple(sorted(runs, key=lambda run: list(Collector).index(run.name)))
+    return replace(Snapshot(host=host, collectors=ordered_runs), **fields)
+
+
+
+def _as_collected(value: Any) -> Any:
+    return value
+
+
+_SNAPSHOT_ORDER: dict[str, Callable[[Any], Any]] = {
+    "connection_states": lambda states: dict(sorted(states.items())),
+    "units": lambda units: tuple(sorted(units, key=lambda unit: unit.name)),
+    "socket_units": lambda units: tuple(sorted(units, key=lambda unit: unit.name)),
+}
+"""Fields sorted for byte-stable snapshots; the others keep the order their collector gave (xinetd
+services in configuration order, which decides which of two same-named services wins)."""

@@ -47,10 +47,8 @@ INET_DIAG_SKV6ONLY = 11
 
 # Kernel TCP states (include/net/tcp_states.h). UDP reuses them: an unconnected UDP socket is
 # CLOSE (what `ss -ul` prints as UNCONN), a connected one ESTABLISHED.
-TCP_ESTABLISHED = 1
 TCP_CLOSE = 7
 TCP_LISTEN = 10
-TCP_NEW_SYN_RECV = 12
 
 TCP_STATE_NAMES = {
     1: "ESTABLISHED", 2: "SYN-SENT", 3: "SYN-RECV", 4: "FIN-WAIT-1", 5: "FIN-WAIT-2",
@@ -66,10 +64,9 @@ connected) is not requested: such a socket is neither a listener nor a connectio
 
 NLMSGHDR = struct.Struct("=IHHII")
 """nlmsghdr: length, type, flags, sequence, port id (host byte order)."""
-SOCKID = "!HH16s16sI8s"
-"""inet_diag_sockid: sport, dport (network order), src, dst, interface, cookie."""
 REQ_V2 = struct.Struct("=BBBBI" + "HH16s16sI8s")
-"""inet_diag_req_v2: family, protocol, ext, pad, states, then the (all-zero) socket id."""
+"""inet_diag_req_v2: family, protocol, ext, pad, states, then the (all-zero) inet_diag_sockid:
+sport, dport, src, dst, interface, cookie."""
 DIAG_MSG = struct.Struct("=BBBB" + "2s2s16s16sI8s" + "IIIII")
 """inet_diag_msg: family, state, timer, retrans, sockid, expires, rqueue, wqueue, uid, inode."""
 RTATTR = struct.Struct("=HH")

@@ -1,7 +1,7 @@
 """systemd `.socket` units with their drop-ins, read from the unit search path (honouring --root).
 
 What it is for: the `socket-units` collector (`SocketUnitsCollector`, at the end).
-`systemctl --root` cannot show a unit's Listen* values (OFFLINE.md: `cat`/`show` are refused
+`systemctl --root` cannot show a unit's Listen* values (../shared/testdata/systemd/OFFLINE.md: `cat`/`show` are refused
 with --root, and `list-unit-files` ignores drop-ins), so the unit files are merged here the
 way systemd does:
 

@@ -72,7 +72,7 @@ def parse_list_units_json(text: str) -> dict[str, RuntimeState]:
 
 
 def _json_list(text: str, verb: str) -> list[object]:
-    # Warnings about broken units go to stderr (OFFLINE.md); stdout is the JSON alone.
+    # Warnings about broken units go to stderr (../shared/testdata/systemd/OFFLINE.md); stdout is the JSON alone.
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,6 +1,6 @@
 """`surfacecheck audit`: load the baseline, gather snapshots, evaluate, write reports, exit code.
 
-Just the wiring of the three stages (STYLE.md practice 1): `checker.policy.load` loads,
+Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.policy.load` loads,
 `checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
 render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
 file is written, so a formatter failure leaves no half-updated set of reports. The console

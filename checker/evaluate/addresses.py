@@ -3,7 +3,7 @@
 Pure functions on strings, used by `checker.evaluate.ports`. Must not resolve names or
 touch the network.
 
-The rules (DESIGN.md section 4), pinned down by tests/unit/evaluate/test_addresses.py:
+The rules (../shared/DESIGN.md section 4), pinned down by tests/unit/evaluate/test_addresses.py:
 
 * A listener is bound to a set of *faces*: `127.0.0.1` -> {127.0.0.1}; `0.0.0.0` -> {all
   IPv4}; `::` -> {all IPv6}; a dual-stack `::` (IPV6_V6ONLY=0) -> {all IPv6, all IPv4};

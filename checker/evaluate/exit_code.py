@@ -1,4 +1,4 @@
-"""The one place a report becomes a process exit code (DESIGN.md section 3).
+"""The one place a report becomes a process exit code (../shared/DESIGN.md section 3).
 
 * 1 (FAILED): at least one `fail` (an expired-waiver fail included) with severity at or
   above `fail_on`;

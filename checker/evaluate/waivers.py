@@ -16,7 +16,7 @@ Matching (pinned by tests/unit/evaluate/test_waivers.py). A waiver matches a res
   `user`, `unit`, `service` (an xinetd service's name or id), `attribute`, `state`. A port
   result without `port`/`protocol` in its evidence (a rule-level result such as
   `port-required-missing` on `tcp/*:443`) takes them from its resource, so the waiver
-  `match: {port: 443, protocol: tcp}` of DESIGN.md covers it; a rule range (`tcp/*:8000-8100`)
+  `match: {port: 443, protocol: tcp}` of ../shared/DESIGN.md covers it; a rule range (`tcp/*:8000-8100`)
   is matched by a waiver port range that contains all of it. `port`
   takes a number or a range `"8000-8100"`; every other value matches when equal to the
   text, or as a case-sensitive fnmatch glob (`protocol` is compared lower-case). A key the

@@ -46,6 +46,10 @@ class FormatSpec:
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
             raise ValueError(f"format name {self.name!r}: lower-case letters, digits and _ only")
+        if self.option and self.bundle_file is None:
+            # ../shared/DESIGN.md section 6: the evidence bundle holds every format; a format a user can ask
+            # for but the bundle silently leaves out is the bug this refuses.
+            raise ValueError(f"format {self.name!r} has an option, so it needs a bundle_file")
 
     @property
     def flag(self) -> str:

@@ -7,7 +7,7 @@ the point of the draft is its comments: every entry says what was observed (proc
 user, first seen) and entries that look risky are flagged with `RISK:` so that a human
 reviews the draft before committing it.
 
-What the draft contains (DESIGN.md section 4 language):
+What the draft contains (../shared/DESIGN.md section 4 language):
 
 * `ports.default: deny`, and one `allow` entry per (port, protocol) with the process, the
   user and the bind addresses seen. IPv4 and IPv6 listeners of one port merge into one
@@ -16,7 +16,7 @@ What the draft contains (DESIGN.md section 4 language):
 * UDP sockets in the ephemeral port range with no well-known service are *client* sockets
   (resolvers, NTP clients) whose port changes at every restart. They never become one rule
   each: a single range entry (`{port: 32768-60999, protocol: udp, process: chronyd}`, the
-  DESIGN.md example) covers them, so that auditing the same host with the draft passes.
+  ../shared/DESIGN.md example) covers them, so that auditing the same host with the draft passes.
 * With an outside (nmap) view, an entry gets `exposure: public` when the port is open
   from outside and `exposure: internal` when the scan covered it and found it not open; a
   port open from outside with no local listener (NAT, or no inside view) gets its own entry.

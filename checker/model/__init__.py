@@ -14,7 +14,7 @@ facts that several stages must agree on without importing each other.
 
 Everything is immutable; derive new values with `dataclasses.replace`. Every class has
 `slots=True`: an audit of 1,000 hosts holds ~300,000 `Result`s, and dropping the per-instance
-`__dict__` keeps that evaluation under the 300 MB of DESIGN.md section 9 (benchmarks/RESULTS.md,
+`__dict__` keeps that evaluation under the 300 MB of ../shared/DESIGN.md section 9 (benchmarks/RESULTS.md,
 benchmark 4: 294 -> 270 MiB). Converting to and
 from JSON-compatible dicts is `checker.storage.serialize`'s job.
 """

@@ -202,7 +202,7 @@ _CHECKS = (
 )
 
 CHECKS: dict[CheckId, CheckInfo] = {info.id: info for info in _CHECKS}
-"""Every check id's documentation, in DESIGN.md order."""
+"""Every check id's documentation, in ../shared/DESIGN.md order."""
 
 
 def check_info(check: CheckId) -> CheckInfo:

@@ -2,8 +2,7 @@
 
 Contents:
 
-* one file per format that names a bundle file in checker/formatters/registry.py
-  (`results.json`, `results.junit.xml`, `results.sarif`, `report.md`);
+* one file per format of checker/formatters/registry.py (its `bundle_file`);
 * `snapshots/<host>.json`: each host's snapshot, the raw observations;
 * `baseline.resolved.yaml`: the baseline after `extends` merging, as it was evaluated;
 * `SHA256SUMS`: `sha256sum -c SHA256SUMS` (run inside DIR) verifies every file above.

@@ -76,6 +76,17 @@ def test_every_file_cited_in_checker_docstrings_and_comments_exists() -> None:
     assert not missing, "docstrings or comments cite files that do not exist:\n" + "\n".join(missing)
 
 
+BARE_DOCUMENT = re.compile(r"(?<![\w/.-])[\w-]+\.md\b")
+"""A Markdown file named without its folder (`DESIGN.md`): the reader cannot tell where it is."""
+
+
+def test_no_docstring_cites_a_document_without_its_folder() -> None:
+    bare = [f"{path.relative_to(REPO_ROOT)}:{line}: {match.group(0)}"
+            for path in _python_files(CHECKER) for line, text in _docstrings_and_comments(path)
+            for match in BARE_DOCUMENT.finditer(text) if match.group(0) != "README.md"]
+    assert not bare, "name the folder (../shared/DESIGN.md, docs/x.md):\n" + "\n".join(bare)
+
+
 def test_the_citation_finder_finds_citations(tmp_path: Path) -> None:
     """Guards the test above against a pattern that silently matches nothing."""
     sample = tmp_path / "sample.py"

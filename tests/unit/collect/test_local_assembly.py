@@ -3,17 +3,34 @@ collector provides, failures recorded per collector (never raised)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from checker.collect import local, socket_units, systemd
-from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.collect.interface import (
+    EVIDENCE_FIELDS,
+    CollectedEvidence,
+    CollectionContext,
+    EvidenceCollector,
+    InsideEvidence,
+)
 from checker.collect.registry import INSIDE_COLLECTORS
 from checker.collect.socket_units import SocketUnitsCollector
 from checker.collect.sockets import ROOT_SOCKETS_REASON
 from checker.collect.systemd import ROOT_RUNTIME_REASON, RuntimeState, UnitRuntimeCollector
-from checker.model import Collector, CollectorStatus, Unit
+from checker.model import (
+    Collector,
+    CollectorStatus,
+    HostInfo,
+    Listener,
+    Location,
+    Protocol,
+    SocketUnit,
+    Unit,
+    XinetdService,
+)
 
 
 class _Units(EvidenceCollector):
@@ -87,3 +104,21 @@ def test_socket_units_take_enablement_from_systemd_units_only(monkeypatch: pytes
     outcome = SocketUnitsCollector().collect(CollectionContext(root="/img", earlier=earlier))
     assert outcome.run.status is CollectorStatus.OK
     assert seen == {"root": "/img", "enablement": {"a.socket": "enabled"}}
+
+
+@pytest.mark.parametrize("field_name", EVIDENCE_FIELDS)
+def test_every_evidence_field_reaches_the_snapshot(field_name: str) -> None:
+    """A collector's field is copied by the registry-driven assembly, never dropped for want of wiring."""
+    sample = InsideEvidence(
+        listeners=(Listener(Protocol.TCP, "ipv4", "127.0.0.1", 22),),
+        connection_states={"LISTEN": 1},
+        units=(Unit("a.service", "enabled"),),
+        socket_units=(SocketUnit("a.socket", "/usr/lib/systemd/system/a.socket"),),
+        xinetd_services=(XinetdService("echo", "echo", True, Location("/etc/xinetd.d/echo", 1, 0)),),
+    )
+    assert set(EVIDENCE_FIELDS) == {f.name for f in dataclasses.fields(sample)}
+    value = getattr(sample, field_name)
+    assert value, f"give {field_name} a sample value in this test"
+    only_that = InsideEvidence(**{field_name: value})
+    snapshot = local.snapshot_from_evidence(HostInfo("h", "2026-11-21T09:40:54Z", "0"), only_that, ())
+    assert getattr(snapshot, field_name) == value

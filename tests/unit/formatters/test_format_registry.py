@@ -117,7 +117,7 @@ def test_console_summary_is_a_format_without_option_or_file() -> None:
 
 def test_registry_refuses_duplicates_and_bad_names() -> None:
     with pytest.raises(ValueError, match="already registered"):
-        register_format(FormatSpec("json", "x", "again"))
+        register_format(FormatSpec("json", "x", "again", bundle_file="again.json"))
     with pytest.raises(ValueError, match="already taken"):
         register_format(FormatSpec("json2", "x", "same file", bundle_file="results.json"))
     with pytest.raises(ValueError, match="lower-case"):
@@ -153,6 +153,13 @@ def test_registered_format_is_an_option_of_audit_and_report(throwaway: FormatSpe
     register_format(throwaway)  # the fixture removes it again
 
 
+def test_a_format_with_an_option_must_name_its_bundle_file() -> None:
+    """A format the CLI offers but the evidence bundle silently leaves out is refused at registration."""
+    with pytest.raises(ValueError, match="needs a bundle_file"):
+        FormatSpec("html", "checker.formatters.html", "an HTML report")
+    FormatSpec("summary", "checker.formatters.summary", "printed by audit itself", option=False)
+
+
 def test_report_renders_a_registered_format(throwaway: FormatSpec, report: Report, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     saved = saved_results(report, tmp_path)
@@ -160,7 +167,8 @@ def test_report_renders_a_registered_format(throwaway: FormatSpec, report: Repor
     assert main(["report", str(saved), "--throwaway", str(out)]) == 0
     assert out.read_text("utf-8") == ThrowawayFormatter().format(report, FormatOptions())
     assert main(["report", str(saved)]) == 2
-    assert "--markdown, --throwaway (PATH or -)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--markdown, " in err and ", --throwaway (PATH or -)" in err
     assert main(["report", str(saved), "--throwaway", "-", "--json", "-"]) == 2
     assert "only one format can go to stdout ('-'); got --json and --throwaway" in capsys.readouterr().err
 
@@ -181,7 +189,7 @@ def test_a_format_that_cannot_go_to_stdout_refuses_dash(monkeypatch: pytest.Monk
     module = types.ModuleType(THROWAWAY_MODULE)
     module.FORMATTER = ThrowawayFormatter()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, THROWAWAY_MODULE, module)
-    register_format(FormatSpec("file_only", THROWAWAY_MODULE, "never on stdout", stdout=False))
+    register_format(FormatSpec("file_only", THROWAWAY_MODULE, "never on stdout", bundle_file="file_only.txt", stdout=False))
     try:
         saved = saved_results(report, tmp_path)
         assert main(["report", str(saved), "--file-only", "-"]) == 2

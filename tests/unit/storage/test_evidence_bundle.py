@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError, UsageError
-from checker.formatters import FormatOptions, get_formatter
+from checker.formatters import FormatOptions, bundle_files, get_formatter
 from checker.model import Baseline, Report
 from checker.storage.evidence import write_evidence_bundle
 from checker.storage.results import load_report
 from support.reports import expected_counts, validate_junit, validate_markdown, validate_sarif
 
 EXPECTED_FILES = {
-    "SHA256SUMS", "baseline.resolved.yaml", "report.md", "results.json", "results.junit.xml", "results.sarif",
+    "SHA256SUMS", "baseline.resolved.yaml", *bundle_files().values(),
     "snapshots/db-2.json", "snapshots/edge-3.json", "snapshots/web-1.json",
 }
 
