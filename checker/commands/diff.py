@@ -15,9 +15,9 @@ from typing import Any
 
 from checker.drift import diff_reports, diff_snapshots, render_json, render_markdown, render_text
 from checker.errors import InputError
+from checker.model import RESULTS_FORMAT
 from checker.storage.atomic import write_text_atomic
 from checker.storage.json_reader import read_json_file
-from checker.storage.results import RESULTS_FORMAT
 
 SNAPSHOTS = "snapshots"
 RESULTS = "results"

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from checker.drift.changes import ADDED_KINDS, REMOVED_KINDS, Drift, DriftKind
 from checker.formatters.markdown_text import markdown_cell
+from checker.model.serialize import to_data
 from checker.model.text import printable_line
-from checker.storage.serialize import to_data
 
 
 def render_text(drifts: Sequence[Drift], old_name: str, new_name: str) -> str:

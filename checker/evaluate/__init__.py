@@ -36,7 +36,7 @@ from checker.model import (
     Snapshot,
     Status,
 )
-from checker.storage.serialize import to_data
+from checker.model.serialize import to_data
 
 # Every collector but the outside view (nmap). Derived from the model so the evaluator never
 # imports the collect stage; tests/unit/collect/test_registry.py checks it equals

@@ -17,9 +17,8 @@ from typing import Any
 
 from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.model import Report
-from checker.storage.results import RESULTS_FORMAT, RESULTS_VERSION
-from checker.storage.serialize import dumps_by_line, to_data
+from checker.model import RESULTS_FORMAT, RESULTS_VERSION, Report
+from checker.model.serialize import dumps_by_line, to_data
 
 
 def report_to_data(report: Report) -> dict[str, Any]:

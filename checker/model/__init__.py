@@ -16,7 +16,7 @@ Everything is immutable; derive new values with `dataclasses.replace`. Every cla
 `slots=True`: an audit of 1,000 hosts holds ~300,000 `Result`s, and dropping the per-instance
 `__dict__` keeps that evaluation under the 300 MB of ../shared/DESIGN.md section 9 (benchmarks/RESULTS.md,
 benchmark 4: 294 -> 270 MiB). Converting to and
-from JSON-compatible dicts is `checker.storage.serialize`'s job.
+from JSON-compatible dicts is `checker.model.serialize`'s job.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from checker.model.baseline import (
     XinetdPolicy,
 )
 from checker.model.results import (
+    RESULTS_FORMAT,
+    RESULTS_VERSION,
     HostReport,
     Report,
     Result,
@@ -72,6 +74,8 @@ from checker.model.vocabulary import (
 )
 
 __all__ = [
+    "RESULTS_FORMAT",
+    "RESULTS_VERSION",
     "Baseline",
     "BaselineSource",
     "CheckId",

@@ -12,6 +12,12 @@ from checker.model.baseline import BaselineSource, Location
 from checker.model.snapshot import Snapshot
 from checker.model.vocabulary import CheckId, Severity, Status
 
+RESULTS_FORMAT = "surfacecheck-results"
+"""Value of the top-level `format` key of a results file: tells it from a snapshot or a baseline."""
+
+RESULTS_VERSION = 1
+"""Version of the results document; `load_report` refuses any other."""
+
 
 @dataclass(frozen=True, slots=True)
 class WaiverApplied:

@@ -4,7 +4,7 @@ The `json` formatter (checker/formatters/json.py) writes the document and takes 
 markers from here; storage owns the file layout, so nothing here imports a formatter.
 
 Used by `surfacecheck report` (re-render without collecting) and by `surfacecheck diff`.
-The file is rebuilt with `checker.storage.serialize.from_data`, which checks every type and enum
+The file is rebuilt with `checker.model.serialize.from_data`, which checks every type and enum
 and refuses unknown keys, naming the JSON path. It is not run through
 schemas/results.schema.json here: that costs seconds on a large fleet and adds nothing the
 rebuild needs (the tests validate our output against the schema instead). Every problem
@@ -16,15 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from checker.errors import InputError
-from checker.model import Report
+from checker.model import RESULTS_FORMAT, RESULTS_VERSION, Report
+from checker.model.serialize import from_data
 from checker.storage.json_reader import read_json_file
-from checker.storage.serialize import from_data
-
-RESULTS_FORMAT = "surfacecheck-results"
-"""Value of the top-level `format` key: tells a results file from a snapshot or a baseline."""
-
-RESULTS_VERSION = 1
-"""Version of the results document; `load_report` refuses any other."""
 
 
 def load_report(path: str) -> Report:

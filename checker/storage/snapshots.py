@@ -17,8 +17,8 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.model import Snapshot
+from checker.model.serialize import dumps_by_line, from_data, to_data
 from checker.storage.json_reader import read_json_file
-from checker.storage.serialize import dumps_by_line, from_data, to_data
 
 SCHEMA_VERSION = 1
 

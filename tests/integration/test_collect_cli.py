@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from checker.model.serialize import dumps_by_line
 from checker.resources import load_schema
-from checker.storage.serialize import dumps_by_line
 from support import TESTDATA, run_cli
 
 pytestmark = pytest.mark.integration

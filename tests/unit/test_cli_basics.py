@@ -98,7 +98,7 @@ def test_atomic_write_replaces_a_regular_file(tmp_path) -> None:
 def test_dumps_by_line_is_json_with_one_record_a_line() -> None:
     import json
 
-    from checker.storage.serialize import dumps_by_line
+    from checker.model.serialize import dumps_by_line
 
     data = {"b": [{"y": 1, "x": "\u0000\ud800é"}, {"z": []}], "a": {}, "c": {"k": [1, 2]}, "d": []}
     text = dumps_by_line(data, depth=1)

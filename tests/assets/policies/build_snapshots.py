@@ -1,6 +1,6 @@
 """Build the prepared snapshots audited by tests/functional/test_policies.py.
 
-Hand-built with the data model and serialised with `checker.storage.serialize.to_data`, so that the
+Hand-built with the data model and serialised with `checker.model.serialize.to_data`, so that the
 JSON files next to this script are exactly what the model says. Regenerate after a model
 change with `python tests/assets/policies/build_snapshots.py`; the functional test fails
 when the files on disk differ from what this script builds.
@@ -33,7 +33,7 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
-from checker.storage.serialize import to_data
+from checker.model.serialize import to_data
 
 HERE = Path(__file__).resolve().parent
 INSIDE_OK = tuple(CollectorRun(c, CollectorStatus.OK) for c in Collector if c != Collector.NMAP) + (

@@ -45,7 +45,7 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
-from checker.storage.serialize import to_data
+from checker.model.serialize import to_data
 
 OK = tuple(CollectorRun(c, CollectorStatus.OK) for c in Collector)
 

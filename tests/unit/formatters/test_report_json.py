@@ -12,8 +12,8 @@ import pytest
 
 from checker.formatters import FormatOptions, all_formats, get_formatter
 from checker.model import Report
+from checker.model.serialize import dumps_by_line
 from checker.storage.results import load_report
-from checker.storage.serialize import dumps_by_line
 from support import REPO_ROOT as REPO
 
 RESULTS_SCHEMA = REPO / "schemas" / "results.schema.json"

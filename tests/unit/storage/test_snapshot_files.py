@@ -26,8 +26,8 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
+from checker.model.serialize import to_data
 from checker.resources import load_schema
-from checker.storage.serialize import to_data
 from checker.storage.snapshots import load_snapshot, load_snapshot_list, snapshot_to_json, snapshots_to_json
 
 FULL = Snapshot(
