@@ -41,6 +41,7 @@ from checker.model.baseline import (
     XinetdLimits,
     XinetdPolicy,
 )
+from checker.model.network import FoldedPorts, PortTable
 from checker.model.results import (
     HostReport,
     Report,
@@ -81,6 +82,7 @@ __all__ = [
     "ConnectionLimit",
     "DefaultPolicy",
     "Exposure",
+    "FoldedPorts",
     "HostInfo",
     "HostReport",
     "Listener",
@@ -88,6 +90,7 @@ __all__ = [
     "NetworkView",
     "PortAllow",
     "PortForbid",
+    "PortTable",
     "PortRange",
     "PortsPolicy",
     "Protocol",
