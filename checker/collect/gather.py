@@ -126,7 +126,7 @@ def import_nmap_xml(path: str) -> list[HostScan]:
         # date would keep every waiver for the host unexpired forever.
         started = view.started_at or run.started_at or imported_at
         # Named as the scan was asked for: a PTR name never names (nor joins) a host.
-        name = host.named[0] if host.named else view.address
+        name = view.named[0] if view.named else view.address
         if host.timed_out:
             status = CollectorRun(Collector.NMAP, CollectorStatus.FAILED,
                                   f"{path}: nmap gave up on {view.address} (host timeout): ports unknown")

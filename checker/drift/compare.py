@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from checker.drift.changes import Drift, DriftKind
 from checker.errors import InputError
-from checker.model import Listener, Report, Result, Snapshot, SocketUnit, Status, Unit, XinetdService
+from checker.model import Listener, NetworkView, Report, Result, Snapshot, SocketUnit, Status, Unit, XinetdService
 from checker.model.ports import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
 from checker.model.text import address_before_port
 
@@ -209,13 +209,24 @@ def _diff_xinetd(host: str, old: Sequence[XinetdService], new: Sequence[XinetdSe
 def _diff_network(host: str, old: Snapshot, new: Snapshot) -> list[Drift]:
     if old.network is None or new.network is None:
         return []
-    before = {f"{p.protocol.value}/{p.port}": p.state for p in old.network.ports}
-    after = {f"{p.protocol.value}/{p.port}": p.state for p in new.network.ports}
+    before = _scanned_states(old.network)
+    after = _scanned_states(new.network)
     return [
         Drift(DriftKind.NETWORK_PORT_CHANGED, host, f"outside:{key}", "state", before.get(key), after.get(key))
-        for key in sorted(before.keys() | after.keys(), key=lambda k: (int(k.split("/")[1]), k))
+        for key in sorted(before.keys() | after.keys(), key=lambda k: (int(k.split("/")[1].split("@")[0]), k))
         if before.get(key) != after.get(key)
     ]
+
+
+def _scanned_states(view: NetworkView) -> dict[str, str]:
+    """`tcp/80` -> state for the view's first address, `tcp/80@::1` for its others; the states
+    of several scan techniques of one port joined (`closed,unfiltered`)."""
+    states: dict[str, set[str]] = {}
+    for port in view.ports:
+        where = view.row_address(port)
+        key = f"{port.protocol.value}/{port.port}" + ("" if where == view.address else f"@{where}")
+        states.setdefault(key, set()).add(port.state)
+    return {key: ",".join(sorted(found)) for key, found in states.items()}
 
 
 # --------------------------------------------------------------------------- results

@@ -9,8 +9,9 @@ Matching (pinned by tests/unit/evaluate/test_waivers.py). A waiver matches a res
 
 * its `check` is the result's check id, and the result is a `fail` (`error`, `skip` and
   `pass` are never waived);
-* its `hosts` is empty, or one entry (an fnmatch glob) matches the host: the result host,
-  the snapshot's hostname, the scanned address or a scanned hostname;
+* its `hosts` is empty, or one entry (an fnmatch glob, compared without case or trailing dot)
+  matches the host: the result host, the snapshot's hostname, a scanned address or a name the
+  user gave the scan; never a reverse-DNS (PTR) name nmap reported (`host_aliases`);
 * every key of `match` matches the result's *match fields* (`match_fields`): `resource` (the
   result resource) and, from the evidence, `port`, `protocol`, `address`, `process`,
   `user`, `unit`, `service` (an xinetd service's name or id), `attribute`, `state`. A port
@@ -56,6 +57,7 @@ from checker.model import (
     Waiver,
     WaiverApplied,
 )
+from checker.model.network import host_name_key
 
 WAIVER_CHECKS = frozenset({CheckId.WAIVER_EXPIRED, CheckId.WAIVER_UNUSED})
 
@@ -73,18 +75,20 @@ class HostEvaluation:
 
 
 def host_aliases(ctx: EvaluationContext, snapshot: Snapshot) -> tuple[str, ...]:
-    """Names a waiver's `hosts` may use for this host."""
+    """Names a waiver's `hosts` may use for this host (compared as `host_name_key`): the result
+    host, the snapshot's hostname and the outside view's identities (scanned addresses, names
+    the user gave the scan). Never a reverse-DNS name: whoever controls the address's reverse
+    zone could name it after a waived host (`NetworkView.identities`)."""
     names = [ctx.host, snapshot.host.hostname]
     if snapshot.network is not None:
-        names.append(snapshot.network.address)
-        names.extend(snapshot.network.hostnames)
-    return tuple(dict.fromkeys(name for name in names if name))
+        names.extend(snapshot.network.identities())
+    return tuple(dict.fromkeys(host_name_key(name) for name in names if name))
 
 
 def in_scope(waiver: Waiver, aliases: Sequence[str]) -> bool:
     if not waiver.hosts:
         return True
-    return any(fnmatch.fnmatchcase(alias, pattern) for pattern in waiver.hosts for alias in aliases)
+    return any(fnmatch.fnmatchcase(alias, host_name_key(pattern)) for pattern in waiver.hosts for alias in aliases)
 
 
 _PORT_RESOURCE = re.compile(r"(tcp|udp)/.*:([0-9]+)(?:-([0-9]+))?")

@@ -37,7 +37,7 @@ with `render` (hand-written YAML and comment lines), `risks` (what earns a `RISK
 `hosts` (which hosts a section can rest on). This module assembles them in order.
 
 Two pure predicates are borrowed from the evaluator (`checker.evaluate.socket_units.counts`
-and `checker.evaluate.ports.coverage.scan_covers`) rather than re-implemented, so that the draft
+and `checker.evaluate.ports.coverage.outside_findings`) rather than re-implemented, so that the draft
 allows exactly what the audit will look at; that is what makes the round trip hold.
 """
 

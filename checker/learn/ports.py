@@ -13,11 +13,11 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from checker.evaluate.ports.coverage import AMBIGUOUS_STATES, scan_covers
+from checker.evaluate.ports.coverage import open_rows, outside_findings
 from checker.learn.hosts import collector_ok, collector_reason, host_name
 from checker.learn.render import DraftWriter, flow_mapping, flow_sequence, glob_literal, yaml_scalar
 from checker.learn.risks import port_risks
-from checker.model import Collector, Listener, NetworkView, Protocol, ScannedPort, Snapshot
+from checker.model import Collector, Listener, NetworkView, PortRange, Protocol, ScannedPort, Snapshot
 from checker.model.ports import DEFAULT_EPHEMERAL_RANGE, WELL_KNOWN, is_ephemeral_client_port
 from checker.model.text import address_before_port
 
@@ -69,10 +69,9 @@ def draft_ports(out: DraftWriter, snapshots: Sequence[Snapshot], ephemeral: tupl
             groups.setdefault(key, _Observed(listener.protocol, listener.port)).listeners.append(
                 (snapshot, listener))
     for snapshot, view in outside:
-        for scanned in view.ports:
-            if scanned.state == "open":
-                key = (scanned.protocol, scanned.port)
-                groups.setdefault(key, _Observed(scanned.protocol, scanned.port)).scanned.append((snapshot, scanned))
+        for scanned in open_rows(view):
+            key = (scanned.protocol, scanned.port)
+            groups.setdefault(key, _Observed(scanned.protocol, scanned.port)).scanned.append((snapshot, scanned))
     out.line("ports:")
     out.line("  default: deny")
     if not groups and not ephemeral_seen:
@@ -88,19 +87,20 @@ def draft_ports(out: DraftWriter, snapshots: Sequence[Snapshot], ephemeral: tupl
 
 
 def _ambiguous_states(observed: _Observed, views: Sequence[NetworkView]) -> list[str]:
-    """The states nmap could not decide (`open|filtered`: no answer) for this port."""
-    return sorted({p.state for view in views for p in view.ports
-                   if p.protocol == observed.protocol and p.port == observed.port and p.state in AMBIGUOUS_STATES})
+    """The states no scan could decide for this port (`open|filtered`: no answer, an ACK scan's
+    `unfiltered`, ...), as the audit's `coverage.outside_findings` sees them."""
+    port = PortRange(observed.port, observed.port)
+    return sorted({f.state for view in views for f in outside_findings(view, observed.protocol, port).unproven})
 
 
 def _exposure(observed: _Observed, views: Sequence[NetworkView]) -> str | None:
     """`public` when some outside view found the port open; `internal` when every outside
-    view looked at it and found it not open; None without an outside view, or when nmap
-    could only say `open|filtered` (the audit would make `internal` an `error` there)."""
+    view proved it not open on every address; None without an outside view, or when a scan
+    could not decide (the audit would make `internal` an `error` or `skip` there)."""
     if observed.scanned:
         return "public"
-    if (views and not _ambiguous_states(observed, views)
-            and all(scan_covers(view, observed.protocol, observed.port) for view in views)):
+    port = PortRange(observed.port, observed.port)
+    if views and all(outside_findings(view, observed.protocol, port).proven_closed_or_unreachable for view in views):
         return "internal"
     return None
 

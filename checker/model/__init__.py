@@ -41,6 +41,7 @@ from checker.model.baseline import (
     XinetdLimits,
     XinetdPolicy,
 )
+from checker.model.network import FoldedPorts, PortTable
 from checker.model.results import (
     RESULTS_FORMAT,
     RESULTS_VERSION,
@@ -85,6 +86,7 @@ __all__ = [
     "ConnectionLimit",
     "DefaultPolicy",
     "Exposure",
+    "FoldedPorts",
     "HostInfo",
     "HostReport",
     "Listener",
@@ -92,6 +94,7 @@ __all__ = [
     "NetworkView",
     "PortAllow",
     "PortForbid",
+    "PortTable",
     "PortRange",
     "PortsPolicy",
     "Protocol",

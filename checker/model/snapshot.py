@@ -1,5 +1,6 @@
 """The snapshot (what was observed on one host), built by `checker.collect` and serialised to JSON
-(schemas/snapshot.schema.json). Frozen, slotted, no I/O."""
+(schemas/snapshot.schema.json). Frozen, slotted, no I/O. The outside view's classes live in
+`checker.model.network` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from checker.model.baseline import Location
+from checker.model.network import NetworkView, ScannedPort
 from checker.model.text import address_before_port
 from checker.model.vocabulary import Collector, CollectorStatus, Protocol
+
+__all__ = ["CollectorRun", "HostInfo", "Listener", "NetworkView", "ScannedPort", "Snapshot", "SocketListen",
+           "SocketUnit", "Unit", "XinetdService", "XinetdValue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,42 +163,6 @@ class XinetdService:
     def protocol(self) -> str | None:
         value = self.attributes.get("protocol")
         return value.values[0].lower() if value and value.values else None
-
-
-@dataclass(frozen=True, slots=True)
-class ScannedPort:
-    protocol: Protocol
-    port: int
-    state: str
-    """open, closed, filtered, open|filtered, closed|filtered, unfiltered."""
-    reason: str | None = None
-    service: str | None = None
-    product: str | None = None
-    version: str | None = None
-    extrainfo: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkView:
-    """The outside view of one host: what nmap saw."""
-
-    address: str
-    state: str
-    """Host state: up, down, unknown."""
-    hostnames: tuple[str, ...] = ()
-    ports: tuple[ScannedPort, ...] = ()
-    scanned: tuple[str, ...] = ()
-    """Port specs covered by the scan, e.g. `tcp:1-65535`, `udp:top:100`: a port outside is unknown."""
-    scanner: str = "nmap"
-    scanner_version: str | None = None
-    arguments: tuple[str, ...] = ()
-    """Exact argv given to nmap (or read from the imported XML)."""
-    scan_type: str | None = None
-    """`connect` (-sT) or `syn` (-sS), plus `udp` when -sU."""
-    started_at: str | None = None
-    finished_at: str | None = None
-    source: str | None = None
-    """`scan` or the path of an imported nmap XML."""
 
 
 @dataclass(frozen=True, slots=True)

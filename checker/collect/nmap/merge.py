@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from checker import __version__
 from checker.model import Collector, CollectorRun, CollectorStatus, HostInfo, NetworkView, Snapshot
 from checker.model.addresses import is_loopback
+from checker.model.network import same_host_name
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,23 @@ def merge_host_scans(scans: Sequence[HostScan]) -> list[HostScan]:
 
 
 def merge_views(first: NetworkView, second: NetworkView) -> NetworkView:
-    """One view of a host from two nmap runs; a port seen by both keeps the first run's entry."""
-    ports = {(p.protocol, p.port): p for p in second.ports}
-    ports.update({(p.protocol, p.port): p for p in first.ports})
+    """One view of a host from two nmap runs (TCP and UDP, IPv4 and IPv6, two imported files).
+
+    Every port table and every row of both is kept: an address or a technique never hides
+    another (no first-wins), so `exposure: internal` sees a port open on any address.
+    """
+    first, second = first.explicit(), second.explicit()
     arguments = first.arguments if first.arguments == second.arguments else (
         *first.arguments, ";", *second.arguments)
     types = [t for t in (first.scan_type, second.scan_type) if t]
+    ports = dict.fromkeys(first.ports + second.ports)
     return replace(
         first,
+        state="up" if "up" in (first.state, second.state) else first.state,
         hostnames=tuple(dict.fromkeys(first.hostnames + second.hostnames)),
-        ports=tuple(sorted(ports.values(), key=lambda p: (p.protocol.value, p.port))),
+        named=tuple(dict.fromkeys(first.named + second.named)),
+        ports=tuple(sorted(ports, key=lambda p: (p.protocol.value, p.port, p.address or "", p.scan_type or ""))),
+        tables=tuple(dict.fromkeys(first.tables + second.tables)),
         scanned=tuple(dict.fromkeys(first.scanned + second.scanned)),
         arguments=arguments,
         scan_type="+".join(dict.fromkeys("+".join(types).split("+"))) if types else None,
@@ -113,7 +121,7 @@ def _same_host(snapshot: Snapshot, scan: HostScan, *, foreign: bool = False) -> 
     # By name only as the user named the target (HostScan.name), never by the view's other
     # hostnames: a PTR record is chosen by whoever controls the address's reverse zone, so
     # 10.0.0.66 answering "web-1" would otherwise become web-1's outside view.
-    return snapshot.host.hostname.lower().rstrip(".") == scan.name.lower().rstrip(".")
+    return same_host_name(snapshot.host.hostname, scan.name)
 
 
 def _in_addresses(address: str, addresses: Sequence[str]) -> bool:

@@ -54,6 +54,7 @@ from checker.collect.nmap.targets import Target, TargetKind
 from checker.collect.nmap.xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
 from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScanSettings
+from checker.model.network import same_host_name
 
 NMAP_HOSTGROUP = 64
 """Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""
@@ -114,9 +115,9 @@ def _target_failed(target: Target, reason: str, started_at: str) -> HostScan:
 
 
 def _name_for(view: NetworkView, targets: Sequence[Target]) -> str:
-    names = {h.lower().rstrip(".") for h in view.hostnames}
+    # Only a name nmap reports as the one it was given (`type="user"`), never a PTR name.
     for target in targets:
-        if target.kind is TargetKind.HOSTNAME and target.spec.lower().rstrip(".") in names:
+        if target.kind is TargetKind.HOSTNAME and any(same_host_name(target.spec, name) for name in view.named):
             return target.spec
     return view.address
 

@@ -44,7 +44,8 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from checker.errors import InputError
-from checker.model import NetworkView, Protocol, ScannedPort
+from checker.model import FoldedPorts, NetworkView, PortTable, Protocol, ScannedPort
+from checker.model.network import parse_port_set
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 """Refuse larger documents outright (a full /16 scan with -sV stays far below)."""
@@ -60,9 +61,6 @@ class ScannedHost:
     view: NetworkView
     timed_out: bool = False
     """nmap gave up on this host (`--host-timeout`): its ports are unknown, not closed."""
-    named: tuple[str, ...] = ()
-    """The host names the scan was asked for (`<hostname type="user">`). Unlike PTR names,
-    which whoever controls the address's reverse zone chooses, they may identify the host."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,7 @@ def _text(value: str | None) -> str | None:
     return value if value else None
 
 
-def _port(element: Element, host: str, source: str) -> ScannedPort | None:
+def _port(element: Element, host: str, source: str, scan_types: Mapping[Protocol, str]) -> ScannedPort | None:
     protocol_name = element.get("protocol")
     portid = element.get("portid")
     if not protocol_name:
@@ -205,7 +203,54 @@ def _port(element: Element, host: str, source: str) -> ScannedPort | None:
         product=_text(attrs.get("product")),
         version=_text(attrs.get("version")),
         extrainfo=_text(attrs.get("extrainfo")),
+        address=host,
+        scan_type=scan_types.get(protocol),
     )
+
+
+def _count(text: str | None) -> int:
+    """A group's count; 0 when missing or unreadable, which only widens what a folded port may be
+    (`coverage`: counts short of the scanned ports add every state the technique folds)."""
+    return int(text) if text is not None and text.isdigit() and len(text) < 7 else 0
+
+
+def _folded(element: Element, host: str, source: str) -> list[tuple[Protocol | None, FoldedPorts]]:
+    """One `<extraports>`: (protocol or None when nmap does not say, group) per `<extrareasons>`.
+
+    nmap 7.92+ names each reason's protocol and exact ports; older versions give a count only,
+    and an `<extraports>` may have no reasons at all."""
+    state = element.get("state")
+    if not state:
+        raise _fail(source, f"host {host}: <extraports> without a state")
+    total = _count(element.get("count"))
+    groups: list[tuple[Protocol | None, FoldedPorts]] = []
+    for reasons in element.findall("extrareasons"):
+        proto = reasons.get("proto")
+        if proto is not None and proto not in _PROTOCOLS:
+            continue  # sctp / ip: outside the model, like their <port> rows
+        protocol = _PROTOCOLS[proto] if proto is not None else None
+        ports = _text(reasons.get("ports"))
+        if ports is not None and parse_port_set(ports) is None:
+            raise _fail(source, f"host {host}: <extrareasons> with an unreadable ports list {ports[:40]!r}")
+        groups.append((protocol, FoldedPorts(state, _count(reasons.get("count")),
+                                             _text(reasons.get("reason")), ports if protocol is not None else None)))
+    if not element.findall("extrareasons"):
+        groups.append((None, FoldedPorts(state, total)))
+    return groups
+
+
+def _tables(element: Element, address: str, state: str, scaninfos: list[tuple[Protocol, str | None, str | None]],
+            ports: list[ScannedPort], source: str) -> tuple[PortTable, ...]:
+    """One table per scanned protocol (a `<scaninfo>`), plus one per protocol only seen in rows."""
+    folded = [group for extra in element.findall("ports/extraports") for group in _folded(extra, address, source)]
+    known = [(protocol, scan_type, services) for protocol, scan_type, services in scaninfos]
+    for protocol in dict.fromkeys(p.protocol for p in ports):
+        if all(protocol != p for p, _, _ in known):
+            known.append((protocol, None, None))
+    return tuple(
+        PortTable(address, protocol, scan_type, services, state,
+                  tuple(group for proto, group in folded if proto is None or proto == protocol))
+        for protocol, scan_type, services in known)
 
 
 def _host(element: Element, run: dict[str, Any], source: str) -> ScannedHost:
@@ -217,8 +262,12 @@ def _host(element: Element, run: dict[str, Any], source: str) -> ScannedHost:
     state = (status.get("state") if status is not None else None) or "unknown"
     hostnames = tuple(dict.fromkeys(
         name for h in element.findall("hostnames/hostname") if (name := h.get("name"))))
-    ports = [p for e in element.findall("ports/port") if (p := _port(e, address, source)) is not None]
+    scaninfos: list[tuple[Protocol, str | None, str | None]] = run["scaninfos"]
+    scan_types = {protocol: scan_type for protocol, scan_type, _ in scaninfos if scan_type}
+    ports = [p for e in element.findall("ports/port") if (p := _port(e, address, source, scan_types)) is not None]
     ports.sort(key=lambda p: (p.protocol.value, p.port))
+    named = tuple(dict.fromkeys(
+        name for h in element.findall("hostnames/hostname") if (name := h.get("name")) and h.get("type") == "user"))
     view = NetworkView(
         address=address,
         state=state,
@@ -232,10 +281,24 @@ def _host(element: Element, run: dict[str, Any], source: str) -> ScannedHost:
         started_at=run["started_at"],
         finished_at=run["finished_at"],
         source=source,
+        tables=_tables(element, address, state, scaninfos, ports, source),
+        named=named,
     )
-    named = tuple(dict.fromkeys(
-        name for h in element.findall("hostnames/hostname") if (name := h.get("name")) and h.get("type") == "user"))
-    return ScannedHost(view, timed_out=element.get("timedout") == "true", named=named)
+    return ScannedHost(view, timed_out=element.get("timedout") == "true")
+
+
+def _scaninfos(root: Element, source: str) -> list[tuple[Protocol, str | None, str | None]]:
+    """(protocol, scan type, services) of every `<scaninfo>` of a protocol in the model."""
+    infos: list[tuple[Protocol, str | None, str | None]] = []
+    for info in root.findall("scaninfo"):
+        protocol = _PROTOCOLS.get(info.get("protocol") or "")
+        if protocol is None:
+            continue
+        services = _text(info.get("services"))
+        if services is not None and parse_port_set(services) is None:
+            services = None  # unreadable: only the listed ports count as looked at
+        infos.append((protocol, _text(info.get("type")), services))
+    return infos
 
 
 def parse_nmap_run(data: bytes, source: str) -> NmapRun:
@@ -259,6 +322,7 @@ def parse_nmap_run(data: bytes, source: str) -> NmapRun:
         "finished_at": _iso(finished.get("time")) if finished is not None else None,
         "scanned": scanned,
         "scan_type": "+".join(scan_types) or None,
+        "scaninfos": _scaninfos(root, source),
     }
     hosts = tuple(_host(h, run, source) for h in root.findall("host"))
     skipped = {t.get("specification", ""): t.get("reason") or "skipped"

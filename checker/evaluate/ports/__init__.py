@@ -4,11 +4,13 @@ Produces port-unexpected, port-forbidden, port-required-missing, port-bind, port
 port-exposed and port-unreachable. Must not do I/O; bind-address semantics live in
 `checker.evaluate.addresses`.
 
-One family, five modules, split by the evidence each rule rests on:
+One family, six modules, split by the evidence each rule rests on:
 
 * `views`: the two views of one host's ports (inside: the sockets collector; outside: nmap),
   how usable each is, and the resources and evidence every port rule shares;
-* `coverage`: which ports a scan looked at, and which it left undecided (`open|filtered`);
+* `proof`: what each nmap scan technique's port states prove (the "what proves what" table);
+* `coverage`: per address, protocol and port, what the outside view proves about a range
+  (open, proven not open, unproven, not looked at), folded `<extraports>` included;
 * `listening`: default deny, forbid and required, decided on either view;
 * `inside`: bind and process/user of the listeners an entry governs (the inside view only);
 * `exposure`: `exposure: internal` and `public` (the outside view only).
@@ -23,18 +25,22 @@ and `exposure` apply to it. Only listeners governed by an entry are checked for 
 Results and resources:
 
 * `default: deny`: one port-unexpected result per listener (`tcp/0.0.0.0:8080`): pass when
-  an allow entry matches, else fail. With an outside view, one more per *open* scanned port
-  (`tcp/192.0.2.7:8080`, evidence `source: nmap`).
-* `forbid`: a fail per matching listener / open scanned port; when none, one pass per
-  protocol the entry covers (`tcp/*:23`; no protocol in the entry = tcp and udp).
-* `required`: one result `tcp/*:443`: pass if a listener (or an open scanned port) matches.
+  an allow entry matches, else fail. With an outside view, one more per scanned port *proven
+  open* (`tcp/192.0.2.7:8080`, evidence `source: nmap` with address, scan type and state).
+* `forbid`: a fail per matching listener / port proven open on any scanned address; else an
+  `error` per port a scan looked at and could not decide; else one pass per protocol the entry
+  covers (`tcp/*:23`; no protocol in the entry = tcp and udp), whose message says what it
+  rests on ("not listening inside", "proven not open from outside: closed to a SYN scan of
+  127.0.0.2").
+* `required`: one result `tcp/*:443`: pass if a listener matches (or a port is proven open).
 * `bind`, `process`/`user`: one result per governed listener. An unknown owner (pid,
   process or user None: an unprivileged snapshot) is `error`, never pass; a known mismatch is
   a fail even if the other half is unknown.
-* `exposure: internal`: a fail per open scanned port in the range, an `error` per port nmap
-  could only call `open|filtered` (no answer: it may be open), else one pass
-  `tcp/<scanned address>:<range>`. `exposure: public` + `required`: pass when a port in the
-  range is open from outside, fail when closed, filtered or absent from the scan.
+* `exposure: internal`: a fail per port proven open on any address of the host, else an
+  `error` per undecided port (`open|filtered`, an ACK scan's `unfiltered`...), else one pass
+  `tcp/<first address>:<range>` when every address proved every port not open.
+  `exposure: public` + `required`: pass when a port of the range is proven open, `error` when
+  undecided, fail when proven closed or unreachable everywhere.
 
 Missing evidence (fail closed). The sockets collector FAILED/UNAVAILABLE makes every rule
 that needs the inside view `error` with the collector's reason (one result per rule,
@@ -43,16 +49,15 @@ host down in the scan) makes the exposure rules `error`. Without an outside view
 exposure rules are `skip` with the reason.
 
 A snapshot with only an outside view (sockets NOT_RUN, network present): deny and forbid
-are evaluated on the open scanned ports (a forbid rule whose port the scan covers and found
-not open passes, "from outside"; one nmap calls `open|filtered` is an `error`); bind and
-process rules are `skip` (they need the inside view, which was not asked for); a `required`
-port not seen open from outside is `error`, never pass and never a fail on partial evidence.
-With neither view, deny/forbid are `skip` and `required` is `error`.
+are evaluated on the ports proven open (a forbid rule passes only when every scanned address
+proved its ports not open; an undecided port is an `error`); bind and process rules are
+`skip` (they need the inside view, which was not asked for); a `required` port not proven
+open from outside is `error`, never pass and never a fail on partial evidence. With neither
+view, deny/forbid are `skip` and `required` is `error`.
 
-A scanned port outside the scan's covered ranges (`NetworkView.scanned`, e.g. `tcp:1-1024`)
-is unknown: exposure checks on it are `skip`, and so is a rule whose range the scan covered
-only in part (a pass "not open from outside" must rest on every port of the range). `top:N`
-specs cannot be enumerated here and are trusted to cover the port.
+A port some scanned address did not look at (outside its `PortTable.scanned`) is unknown:
+exposure checks on it are `skip`, and so is a rule whose range was covered only in part (a
+pass must rest on every port of the range, on every address).
 """
 
 from __future__ import annotations

@@ -1,21 +1,24 @@
 """`exposure: internal` and `exposure: public`: what is reachable from outside (nmap only).
 
-`internal`: a fail per open scanned port in the range, an `error` per undecided
-(`open|filtered`) port, else one pass. `public` with `required`: a pass when a port of the
-range is open from outside, a fail when not. A range the scan covered only in part is `skip`;
-without an outside view the rules are `skip` (none asked for) or `error` (nmap failed, host
-down). Must not do I/O.
+`internal`: a fail per port proven open on any scanned address of the host (IPv4 or IPv6);
+else an `error` per port no scan could decide (`open|filtered`, an ACK scan's `unfiltered`,
+the host down at an address...); else, when every port of the range was looked at on every
+address and proven closed or unreachable, one pass naming that proof; else (not fully scanned)
+`skip`. `public` with `required`: a pass when a port of the range is proven open on some
+address, an `error` when undecided, a fail when proven closed or unreachable everywhere, `skip`
+when not fully scanned. Without an outside view the rules are `skip` (none asked for) or
+`error` (nmap failed, host down). Every result's evidence names address, scan technique and
+state (`coverage.PortFinding.evidence`). Must not do I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from checker.evaluate.interface import EvaluationContext
-from checker.evaluate.ports.coverage import ambiguous_ports, ambiguous_result, range_covered
-from checker.evaluate.ports.views import PortViews, rule_resource, scanned_evidence, scanned_resource
-from checker.model import CheckId, NetworkView, PortAllow, Result, Status
+from checker.evaluate.ports.coverage import OutsideFindings, open_result, outside_findings, unproven_result
+from checker.evaluate.ports.views import PortViews, rule_resource
+from checker.model import CheckId, PortAllow, Result, RuleMeta, Status
 
 
 def _outside_gap(check: CheckId, entry: PortAllow, views: PortViews, ctx: EvaluationContext) -> Result:
@@ -24,8 +27,11 @@ def _outside_gap(check: CheckId, entry: PortAllow, views: PortViews, ctx: Evalua
                       meta=entry.meta, evidence=views.outside.evidence())
 
 
-def _covered(network: NetworkView, entry: PortAllow) -> bool:
-    return range_covered(network, entry.protocol, entry.ports)
+def not_scanned_result(check: CheckId, resource: str, findings: OutsideFindings, what: str, meta: RuleMeta,
+                       ctx: EvaluationContext) -> Result:
+    return ctx.result(check, resource, Status.SKIP,
+                      f"{what} was not scanned everywhere ({findings.uncovered_text()} not looked at): "
+                      "no claim about it from outside.", meta=meta, evidence=findings.evidence())
 
 
 def evaluate_exposed(entry: PortAllow, views: PortViews, ctx: EvaluationContext) -> Iterator[Result]:
@@ -34,36 +40,25 @@ def evaluate_exposed(entry: PortAllow, views: PortViews, ctx: EvaluationContext)
     if network is None:
         yield _outside_gap(check, entry, views, ctx)
         return
-    found = False
-    for port in views.open_ports:
-        if port.protocol == entry.protocol and port.port in entry.ports:
-            found = True
-            resource = scanned_resource(network, port)
-            yield ctx.result(
-                check, resource, Status.FAIL,
-                f"Internal {entry.protocol.value} port {port.port} is open from outside on {resource}.",
-                meta=entry.meta, evidence=scanned_evidence(network, port),
-                remediation=f"Bind the service on {entry.protocol.value} port {port.port} to loopback or an "
-                "internal interface, or block the port in the host or network firewall.",
-            )
-    if found:
+    findings = outside_findings(network, entry.protocol, entry.ports)
+    for finding in findings.open:
+        yield open_result(check, finding, "Internal", entry.meta,
+                          f"Bind the service on {entry.protocol.value} port {finding.span} to loopback or an "
+                          "internal interface, or block the port in the host or network firewall.", ctx)
+    if findings.open:
         return
-    ambiguous = ambiguous_ports(network, entry.protocol, entry.ports)
-    for port in ambiguous:
-        yield ambiguous_result(check, network, port, "Internal", entry.meta, ctx)
-    if ambiguous:
+    for finding in findings.unproven:
+        yield unproven_result(check, finding, "Internal", entry.meta, ctx)
+    if findings.unproven:
         return
     resource = rule_resource(entry.protocol, entry.ports, network.address)
-    if not _covered(network, entry):
-        yield ctx.result(check, resource, Status.SKIP,
-                         f"{entry.protocol.value} port {entry.ports} was (at least partly) outside the scanned ports.",
-                         meta=entry.meta, evidence={"source": "nmap", "scanned": list(network.scanned)})
+    what = f"Internal {entry.protocol.value} port {entry.ports}"
+    if not findings.proven_closed_or_unreachable:
+        yield not_scanned_result(check, resource, findings, what, entry.meta, ctx)
         return
     yield ctx.result(check, resource, Status.PASS,
-                     f"Internal {entry.protocol.value} port {entry.ports} is not open from outside on "
-                     f"{network.address}.",
-                     meta=entry.meta, evidence={"source": "nmap", "address": network.address,
-                                                "scanned": list(network.scanned)})
+                     f"{what} is proven not open from outside: {findings.proof_text()}.",
+                     meta=entry.meta, evidence=findings.evidence())
 
 
 def evaluate_unreachable(entry: PortAllow, views: PortViews, ctx: EvaluationContext) -> Result:
@@ -72,24 +67,27 @@ def evaluate_unreachable(entry: PortAllow, views: PortViews, ctx: EvaluationCont
     if network is None:
         return _outside_gap(check, entry, views, ctx)
     resource = rule_resource(entry.protocol, entry.ports, network.address)
-    in_range = [p for p in network.ports if p.protocol == entry.protocol and p.port in entry.ports]
-    evidence: dict[str, Any] = {"source": "nmap", "address": network.address,
-                                "ports": [scanned_evidence(network, p) for p in in_range]}
-    if any(p.state == "open" for p in in_range):
+    findings = outside_findings(network, entry.protocol, entry.ports)
+    what = f"Public {entry.protocol.value} port {entry.ports}"
+    if findings.open:
         return ctx.result(check, resource, Status.PASS,
-                          f"Public {entry.protocol.value} port {entry.ports} is open from outside on "
-                          f"{network.address}.", meta=entry.meta, evidence=evidence)
-    if not _covered(network, entry):
-        return ctx.result(check, resource, Status.SKIP,
-                          f"{entry.protocol.value} port {entry.ports} was (at least partly) outside the scanned "
-                          "ports.",
-                          meta=entry.meta, evidence={**evidence, "scanned": list(network.scanned)})
-    states = sorted({p.state for p in in_range}) or ["not reported open (closed or filtered)"]
+                          f"{what} is open from outside: " + "; ".join(f.describe() for f in findings.open) + ".",
+                          meta=entry.meta, evidence=findings.evidence())
+    if findings.unproven:
+        first = findings.unproven[0]
+        return ctx.result(check, resource, Status.ERROR,
+                          f"Cannot tell whether {what.lower()} is reachable from outside: "
+                          + "; ".join(f.describe() for f in findings.unproven) + " proves neither open nor closed.",
+                          meta=entry.meta, evidence=findings.evidence(),
+                          remediation=f"Scan {first.protocol.value} port {entry.ports} with a SYN or connect scan "
+                          "(TCP) or a service-specific probe (UDP, nmap -sU -sV).")
+    if not findings.proven_closed_or_unreachable:
+        return not_scanned_result(check, resource, findings, what, entry.meta, ctx)
     return ctx.result(
         check, resource, Status.FAIL,
-        f"Public required {entry.protocol.value} port {entry.ports} is not reachable from outside on "
-        f"{network.address}: {', '.join(states)}.",
-        meta=entry.meta, evidence=evidence,
+        f"Public required {entry.protocol.value} port {entry.ports} is not reachable from outside: "
+        f"{findings.proof_text()}.",
+        meta=entry.meta, evidence=findings.evidence(),
         remediation=f"Make the service listen on a public address and allow {entry.protocol.value} port "
         f"{entry.ports} in the host and network firewalls.",
     )

@@ -1,9 +1,12 @@
 """`default: deny`, `forbid` and `required`: what listens inside or is open from outside.
 
-These rules are decided on either view: a listener (inside) or an open scanned port
-(outside) counts. Without the inside view a pass needs an outside view that covered the
-whole range (`coverage`); without either, deny and forbid are `skip` and `required` is
-`error`. Must not do I/O.
+These rules are decided on either view: a listener (inside) or a port an nmap scan proves
+open (outside, on any scanned address) counts. A forbid pass says what it rests on: "not
+listening inside", plus "proven not open from outside: closed to a SYN scan of 127.0.0.2"
+only when every address's scan proved it (`coverage.outside_findings`); a scan that looked at
+the port and could not decide (`open|filtered`, an ACK scan) makes it an `error`, never a
+pass. Without the inside view a pass needs that outside proof; without either, deny and forbid
+are `skip` and `required` is `error`. Must not do I/O.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.evaluate.interface import Availability, EvaluationContext
-from checker.evaluate.ports.coverage import ambiguous_ports, ambiguous_result, range_covered
+from checker.evaluate.ports.coverage import OutsideFindings, open_result, outside_findings, unproven_result
 from checker.evaluate.ports.views import (
     PortViews,
     governing_entry,
@@ -97,45 +100,49 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
                     remediation=f"Stop and disable {owner_text(listener)}: "
                     f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
                 )
-        if views.network is not None:
-            for port in views.open_ports:
-                if port.protocol == protocol and port.port in rule.ports:
-                    found = True
-                    resource = scanned_resource(views.network, port)
-                    yield ctx.result(
-                        check, resource, Status.FAIL,
-                        f"Forbidden {protocol.value} port {port.port} is open from outside on {resource}{why}.",
-                        meta=rule.meta, evidence=scanned_evidence(views.network, port),
-                        remediation=f"Stop and disable the service on {protocol.value} port {port.port}: "
-                        f"{stop_hint(views, protocol, port.port)}, or block it in the firewall.",
-                    )
-        if found:
-            continue
-        resource = rule_resource(protocol, rule.ports)
-        if views.inside.present:
-            outside = " and not open from outside" if views.network is not None else ""
-            yield ctx.result(check, resource, Status.PASS,
-                             f"Forbidden {protocol.value} port {rule.ports} is not listening{outside}.",
-                             meta=rule.meta, evidence={"listeners": 0, "outside_view": views.network is not None})
-        elif views.inside.availability is Availability.MISSING:
-            yield ctx.result(check, resource, Status.ERROR,
-                             f"Cannot tell whether forbidden {protocol.value} port {rule.ports} is listening: "
-                             f"{views.inside.reason}.", meta=rule.meta, evidence=views.inside.evidence())
-        elif views.network is not None and (ambiguous := ambiguous_ports(views.network, protocol, rule.ports)):
-            for port in ambiguous:
-                yield ambiguous_result(check, views.network, port, "Forbidden", rule.meta, ctx)
-        elif views.network is not None and range_covered(views.network, protocol, rule.ports):
-            yield ctx.result(check, resource, Status.PASS,
-                             f"Forbidden {protocol.value} port {rule.ports} is not open from outside "
-                             "(no inside view was collected).",
-                             meta=rule.meta, evidence={"source": "nmap", "address": views.network.address,
-                                                       "scanned": list(views.network.scanned)})
-        else:
-            gap = no_port_evidence(views) or views.inside
-            reason = gap.reason if views.network is None else "the scan did not cover the port"
-            yield ctx.result(check, resource, gap.gap_status,
-                             f"Forbidden {protocol.value} port {rule.ports} not checked: {reason}.",
-                             meta=rule.meta, evidence=gap.evidence())
+        outside = outside_findings(views.network, protocol, rule.ports) if views.network is not None else None
+        for finding in outside.open if outside is not None else ():
+            found = True
+            yield open_result(check, finding, f"Forbidden{why}", rule.meta,
+                              f"Stop and disable the service on {protocol.value} port {finding.span}: "
+                              f"{stop_hint(views, protocol, finding.span.low)}, or block it in the firewall.", ctx)
+        if not found:
+            yield from _forbid_not_found(rule, protocol, views, outside, ctx)
+
+
+def _forbid_not_found(rule: PortForbid, protocol: Protocol, views: PortViews, outside: OutsideFindings | None,
+                      ctx: EvaluationContext) -> Iterator[Result]:
+    """No listener and no port proven open: a pass only on the evidence that exists, and the
+    message claims only that evidence ("not listening inside" is not "closed from outside")."""
+    check = CheckId.PORT_FORBIDDEN
+    resource = rule_resource(protocol, rule.ports)
+    what = f"Forbidden {protocol.value} port {rule.ports}"
+    if views.inside.availability is Availability.MISSING:
+        yield ctx.result(check, resource, Status.ERROR,
+                         f"Cannot tell whether {what.lower()} is listening: {views.inside.reason}.",
+                         meta=rule.meta, evidence=views.inside.evidence())
+        return
+    if outside is not None and outside.unproven:
+        # The scan was asked for and could not decide: it may be open from outside (a
+        # forwarded port, a listener the inside view cannot see), so no pass.
+        for finding in outside.unproven:
+            yield unproven_result(check, finding, "Forbidden", rule.meta, ctx)
+        return
+    proven = outside is not None and outside.proven_closed_or_unreachable
+    if views.inside.present:
+        claim = f"; proven not open from outside: {outside.proof_text()}" if proven and outside else ""
+        yield ctx.result(check, resource, Status.PASS, f"{what} is not listening inside{claim}.",
+                         meta=rule.meta, evidence={"source": "sockets", "listeners": 0,
+                                                   "outside": outside.evidence() if proven and outside else None})
+    elif proven and outside is not None:
+        yield ctx.result(check, resource, Status.PASS,
+                         f"{what} is proven not open from outside: {outside.proof_text()} "
+                         "(no inside view was collected).", meta=rule.meta, evidence=outside.evidence())
+    else:
+        gap = no_port_evidence(views) or views.inside
+        reason = gap.reason if outside is None else f"the scan did not look at it ({outside.uncovered_text()})"
+        yield ctx.result(check, resource, gap.gap_status, f"{what} not checked: {reason}.",
+                         meta=rule.meta, evidence=outside.evidence() if outside is not None else gap.evidence())
 
 
 def evaluate_required(entry: PortAllow, views: PortViews, ctx: EvaluationContext) -> Result:
@@ -147,12 +154,11 @@ def evaluate_required(entry: PortAllow, views: PortViews, ctx: EvaluationContext
         return ctx.result(check, resource, Status.PASS,
                           f"The {what} is listening ({', '.join(x.resource for x in listeners)}).",
                           meta=entry.meta, evidence={"listeners": [listener_evidence(x) for x in listeners]})
-    open_ports = [p for p in views.open_ports if p.protocol == entry.protocol and p.port in entry.ports]
-    if open_ports and views.network is not None:
-        network = views.network
+    outside = outside_findings(views.network, entry.protocol, entry.ports) if views.network is not None else None
+    if outside is not None and outside.open:
         return ctx.result(check, resource, Status.PASS,
-                          f"The {what} is open from outside on {network.address}.",
-                          meta=entry.meta, evidence={"scanned": [scanned_evidence(network, p) for p in open_ports]})
+                          f"The {what} is open from outside: " + "; ".join(f.describe() for f in outside.open) + ".",
+                          meta=entry.meta, evidence=outside.evidence())
     if views.inside.present:
         return ctx.result(
             check, resource, Status.FAIL, f"The {what} is not listening.",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.evaluate.interface import Availability, EvidenceState, evidence_state
+from checker.evaluate.ports.coverage import open_rows
 from checker.model import (
     Collector,
     CollectorStatus,
@@ -34,7 +35,7 @@ def rule_resource(protocol: Protocol, ports: PortRange, address: str = "*") -> s
 
 
 def scanned_resource(network: NetworkView, port: ScannedPort) -> str:
-    return f"{port.protocol.value}/{address_before_port(network.address)}:{port.port}"
+    return f"{port.protocol.value}/{address_before_port(network.row_address(port))}:{port.port}"
 
 
 def listener_evidence(listener: Listener) -> dict[str, Any]:
@@ -53,11 +54,13 @@ def listener_evidence(listener: Listener) -> dict[str, Any]:
 
 
 def scanned_evidence(network: NetworkView, port: ScannedPort) -> dict[str, Any]:
+    """A listed port as evidence: address, scan technique and state always included."""
     return {
         "source": "nmap",
-        "address": network.address,
+        "address": network.row_address(port),
         "protocol": port.protocol.value,
         "port": port.port,
+        "scan_type": network.row_scan_type(port),
         "state": port.state,
         "reason": port.reason,
         "service": port.service,
@@ -86,6 +89,7 @@ class PortViews:
     listeners: tuple[Listener, ...]
     network: NetworkView | None
     open_ports: tuple[ScannedPort, ...]
+    """The listed ports proven open (`coverage.open_rows`)."""
     socket_units_by_port: dict[tuple[str, int], str]
 
 
@@ -111,7 +115,8 @@ def port_views(snapshot: Snapshot) -> PortViews:
     inside = evidence_state(snapshot, Collector.SOCKETS)
     outside = _outside_state(snapshot)
     network = snapshot.network if outside.present else None
-    open_ports = tuple(p for p in network.ports if p.state == "open") if network else ()
+    # Only a state the technique proves open (`proof`): an ACK scan's `unfiltered` is not open.
+    open_ports = open_rows(network) if network else ()
     units: dict[tuple[str, int], str] = {}
     for unit in snapshot.socket_units:
         for listen in unit.listens:

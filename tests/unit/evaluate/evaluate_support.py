@@ -62,10 +62,15 @@ def listener(port: int, address: str = "0.0.0.0", *, protocol: Protocol = Protoc
 
 
 def network(*ports: tuple[int, str] | ScannedPort, address: str = "192.0.2.7", state: str = "up",
-            scanned: tuple[str, ...] = ("tcp:1-65535",)) -> NetworkView:
+            scanned: tuple[str, ...] = ("tcp:1-65535",), scan_type: str | None = None) -> NetworkView:
+    """A single-address view in the older snapshot shape (no tables): a SYN scan, plus a UDP scan
+    when a UDP port or spec is given, unless `scan_type` says otherwise."""
     scanned_ports = tuple(p if isinstance(p, ScannedPort) else ScannedPort(Protocol.TCP, p[0], p[1])
                           for p in ports)
-    return NetworkView(address=address, state=state, ports=scanned_ports, scanned=scanned)
+    if scan_type is None:
+        udp = any(p.protocol is Protocol.UDP for p in scanned_ports) or any(s.startswith("udp") for s in scanned)
+        scan_type = "syn+udp" if udp else "syn"
+    return NetworkView(address=address, state=state, ports=scanned_ports, scanned=scanned, scan_type=scan_type)
 
 
 def snapshot(*, hostname: str = "web-1", collected_at: str = "2026-11-21T09:00:00Z",

@@ -259,7 +259,7 @@ def test_outside_view_sets_exposure_and_adds_open_ports_without_listener() -> No
     network = NetworkView("192.0.2.10", "up", ports=(
         ScannedPort(Protocol.TCP, 22, "open", service="ssh", product="OpenSSH"),
         ScannedPort(Protocol.TCP, 5432, "filtered"),
-        ScannedPort(Protocol.TCP, 8443, "open")), scanned=("tcp:1-10000",))
+        ScannedPort(Protocol.TCP, 8443, "open")), scanned=("tcp:1-10000",), scan_type="syn")
     with_nmap = ALL_OK + (CollectorRun(Collector.NMAP, CollectorStatus.OK),)
     text, data = learned(snapshot(network=network, collectors=with_nmap, listeners=(
         tcp("0.0.0.0", 22), tcp("0.0.0.0", 5432, "postgres", 5, "postgres"), udp("0.0.0.0", 161, "snmpd"))))
@@ -279,7 +279,7 @@ def test_port_nmap_calls_open_filtered_gets_no_exposure(tmp_path: Path) -> None:
     from checker.policy import load_baseline
 
     network = NetworkView("192.0.2.10", "up", ports=(ScannedPort(Protocol.UDP, 161, "open|filtered"),),
-                          scanned=("tcp:1-1024", "udp:1-1024"))
+                          scanned=("tcp:1-1024", "udp:1-1024"), scan_type="syn+udp")
     with_nmap = ALL_OK + (CollectorRun(Collector.NMAP, CollectorStatus.OK),)
     observed = snapshot(network=network, collectors=with_nmap, listeners=(
         tcp("0.0.0.0", 22), udp("0.0.0.0", 161, "snmpd", 7, "Debian-snmp")))
@@ -296,14 +296,15 @@ def test_port_nmap_calls_open_filtered_gets_no_exposure(tmp_path: Path) -> None:
 
 def test_loopback_listener_seen_by_a_loopback_scan_is_not_public() -> None:
     with_nmap = ALL_OK + (CollectorRun(Collector.NMAP, CollectorStatus.OK),)
-    network = NetworkView("127.0.0.1", "up", ports=(ScannedPort(Protocol.TCP, 23555, "open"),))
+    network = NetworkView("127.0.0.1", "up", ports=(ScannedPort(Protocol.TCP, 23555, "open"),),
+                          scan_type="syn")
     _, data = learned(snapshot(network=network, collectors=with_nmap, listeners=(tcp("127.0.0.1", 23555),)))
     assert "exposure" not in port_entries(data)[("tcp", 23555)]
 
 
 def test_outside_only_snapshot_drafts_ports_from_the_scan() -> None:
     collectors = (CollectorRun(Collector.NMAP, CollectorStatus.OK),)
-    network = NetworkView("192.0.2.10", "up", ports=(ScannedPort(Protocol.TCP, 23, "open"),))
+    network = NetworkView("192.0.2.10", "up", ports=(ScannedPort(Protocol.TCP, 23, "open"),), scan_type="syn")
     text, data = learned(snapshot(collectors=collectors, network=network))
     assert port_entries(data) == {("tcp", 23): {"port": 23, "protocol": "tcp", "exposure": "public"}}
     assert "RISK: telnet is a cleartext protocol" in text
