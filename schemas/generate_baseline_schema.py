@@ -13,6 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The state vocabulary is the checker's own table, so the schema cannot drift from it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from checker.model.connection_states import SPELLINGS, TcpState  # noqa: E402
+
 SEVERITY = {"type": "string", "enum": ["low", "medium", "high", "critical"],
             "description": "How bad a failure of this rule is. Default: `defaults.severity`, then the check's own."}
 META: dict[str, Any] = {
@@ -33,6 +37,12 @@ PROTOCOL = {"type": "string", "enum": ["tcp", "udp"], "description": "Transport 
 DEFAULT = {"type": "string", "enum": ["deny", "allow"],
            "description": "`deny`: everything observed must match an `allow` entry. `allow` (the default): only "
                           "`forbid` entries and per-entry constraints are enforced."}
+TCP_STATE = {
+    "type": "string", "enum": list(SPELLINGS),
+    "description": "A kernel TCP state as `ss` prints it (or an alias such as `SYN_RECV`): "
+                   "checker/model/connection_states.py.",
+    "x-errorMessage": "is not a TCP connection state (" + ", ".join(TcpState) + ")",
+}
 UNIT_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\s/]+$",
              "description": "A unit name such as `ssh.socket`; `.service` is assumed without a suffix."}
 
@@ -168,7 +178,7 @@ def build() -> dict[str, Any]:
             "limits": limits,
         }, description="xinetd-managed services."),
         "connections": _object({
-            "max_per_state": {"type": "object", "propertyNames": {"pattern": "^[A-Z][A-Z0-9_-]*$"},
+            "max_per_state": {"type": "object", "propertyNames": TCP_STATE,
                               "additionalProperties": {"type": "integer", "minimum": 0},
                               "description": "Highest allowed count of TCP connections per state, ss "
                                              "spelling: `{SYN-RECV: 256}`."},

@@ -34,6 +34,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from checker.model.connection_states import KERNEL_TCP_STATES
+
 NETLINK_SOCK_DIAG = 4
 """linux/netlink.h; the Python socket module does not name it."""
 SOCK_DIAG_BY_FAMILY = 20
@@ -50,13 +52,10 @@ INET_DIAG_SKV6ONLY = 11
 TCP_CLOSE = 7
 TCP_LISTEN = 10
 
-TCP_STATE_NAMES = {
-    1: "ESTABLISHED", 2: "SYN-SENT", 3: "SYN-RECV", 4: "FIN-WAIT-1", 5: "FIN-WAIT-2",
-    6: "TIME-WAIT", 7: "CLOSED", 8: "CLOSE-WAIT", 9: "LAST-ACK", 10: "LISTEN", 11: "CLOSING",
-    12: "SYN-RECV",
-}
+TCP_STATE_NAMES = {number: state.value for number, state in KERNEL_TCP_STATES.items()}
 """The names `ss` prints for each kernel state (ESTAB and UNCONN spelled out); a request socket
-(NEW_SYN_RECV, the kernel's half-open connection) counts as SYN-RECV, as in `ss`."""
+(NEW_SYN_RECV, the kernel's half-open connection) counts as SYN-RECV, as in `ss`. The one
+table is checker/model/connection_states.py, which the baseline's state names share."""
 
 ALL_TCP_STATES = sum(1 << state for state in TCP_STATE_NAMES)
 """States 1..12. Bit 13 (TCP_BOUND_INACTIVE, Linux 6.9+: bound, neither listening nor

@@ -19,6 +19,9 @@ Decisions (pinned by tests/unit/evaluate/test_services.py):
   fail ("the baseline expects the unit to exist"). `running: true` / `enabled: true` fail
   whatever `absent_ok` says. Whether a unit exists is unknown when unit-files is not OK:
   then a verdict that depends on existence is `error`.
+* Evidence names what decided each result (`unit_evidence`): `collector` (unit-files for
+  `enabled:` and existence, unit-runtime for `running:`) and `source`, the listing read
+  (`systemctl list-unit-files` / `systemctl list-units`) or a SysV service's init script.
 """
 
 from __future__ import annotations
@@ -39,11 +42,20 @@ file was removed) included, as the module docstring says."""
 RUNNING_STATES = frozenset({"active", "reloading"})
 
 
-def unit_evidence(unit: Unit | None, name: str) -> dict[str, Any]:
+_LISTING = {Collector.UNIT_FILES: "systemctl list-unit-files", Collector.UNIT_RUNTIME: "systemctl list-units"}
+"""What each collector read on a systemd host (checker/collect/systemd.py)."""
+
+
+def unit_evidence(unit: Unit | None, name: str, collector: Collector = Collector.UNIT_FILES) -> dict[str, Any]:
+    """The unit's states and what proved them: the `collector`, and `source`, the listing it read
+    (`systemctl list-unit-files`) or, for a SysV service, its /etc/init.d script (`path`)."""
+    proof = {"collector": collector.value, "source": _LISTING[collector]}
     if unit is None:
-        return {"unit": name, "present": False}
+        return {"unit": name, "present": False, **proof}
+    if unit.source == "sysv" and collector is Collector.UNIT_FILES:
+        proof["source"] = f"{unit.path or '/etc/init.d/' + name.removesuffix('.service')} and its /etc/rc?.d links"
     return {"unit": unit.name, "present": True, "enablement": unit.enablement, "active": unit.active,
-            "sub": unit.sub, "source": unit.source, "path": unit.path}
+            "sub": unit.sub, "init": unit.source, "path": unit.path, **proof}
 
 
 class ServicesFamily(RuleFamily):
@@ -105,7 +117,8 @@ def _running(rule: ServiceRule, name: str, unit: Unit | None, snapshot: Snapshot
     if not runtime.present:
         yield ctx.result(check, resource, runtime.gap_status,
                          f"Cannot tell whether {name} is running: {runtime.reason}.",
-                         meta=rule.meta, evidence={**unit_evidence(unit, name), **runtime.evidence()})
+                         meta=rule.meta,
+                         evidence={**unit_evidence(unit, name, Collector.UNIT_RUNTIME), **runtime.evidence()})
         return
     if unit is None:
         # The runtime lists every loaded unit: an unlisted unit is not running.
@@ -114,7 +127,7 @@ def _running(rule: ServiceRule, name: str, unit: Unit | None, snapshot: Snapshot
             yield _absent_verdict(rule, name, wanted, check, "running", ctx)
         elif rule.absent_ok:
             yield ctx.result(check, resource, Status.PASS, f"{name} is not running (not loaded).",
-                             meta=rule.meta, evidence=unit_evidence(None, name))
+                             meta=rule.meta, evidence=unit_evidence(None, name, Collector.UNIT_RUNTIME))
         else:
             files = evidence_state(snapshot, Collector.UNIT_FILES)
             yield ctx.result(check, resource, Status.ERROR,
@@ -126,12 +139,12 @@ def _running(rule: ServiceRule, name: str, unit: Unit | None, snapshot: Snapshot
     if running == wanted:
         yield ctx.result(check, resource, Status.PASS,
                          f"{name} is {'running' if running else 'not running'} ({state}), as required.",
-                         meta=rule.meta, evidence=unit_evidence(unit, name))
+                         meta=rule.meta, evidence=unit_evidence(unit, name, Collector.UNIT_RUNTIME))
     else:
         yield ctx.result(
             check, resource, Status.FAIL,
             f"{name} should {'' if wanted else 'not '}be running but is {state}.",
-            meta=rule.meta, evidence=unit_evidence(unit, name),
+            meta=rule.meta, evidence=unit_evidence(unit, name, Collector.UNIT_RUNTIME),
             remediation=f"`systemctl start {name}` and check `journalctl -u {name}`." if wanted
             else f"`systemctl stop {name}` (and `systemctl disable {name}` so it stays stopped).",
         )

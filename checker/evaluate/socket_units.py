@@ -22,6 +22,8 @@ Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
   different, as they are for systemd (a bare port listens on both IPv4 and IPv6). An
   allowed unit that does not exist gives `skip` for `listen`.
 * The socket-units collector FAILED/UNAVAILABLE: every rule is `error`; NOT_RUN: `skip`.
+* Evidence names what decided each result: the collector, the unit file (`source`) and the
+  `file:line` of each Listen* value (`socket_unit_evidence`).
 """
 
 from __future__ import annotations
@@ -78,7 +80,11 @@ def normalise_listen(value: str) -> str:
 
 
 def socket_unit_evidence(unit: SocketUnit) -> dict[str, Any]:
+    """The unit as read, and what proved it: the socket-units collector, the unit file (`source`)
+    and the `file:line` of every Listen* value (drop-ins included)."""
     return {
+        "collector": Collector.SOCKET_UNITS.value,
+        "source": unit.path,
         "unit": unit.name,
         "path": unit.path,
         "enablement": unit.enablement,
@@ -91,6 +97,12 @@ def socket_unit_evidence(unit: SocketUnit) -> dict[str, Any]:
         ],
         "dropins": list(unit.dropins),
     }
+
+
+def _absent_evidence(name: str) -> dict[str, Any]:
+    """A unit the socket-units collector did not find in any unit directory."""
+    return {"collector": Collector.SOCKET_UNITS.value, "source": "systemd unit directories", "unit": name,
+            "present": False}
 
 
 def _state_text(unit: SocketUnit) -> str:
@@ -184,7 +196,7 @@ class SocketUnitsFamily(RuleFamily):
                 what = "does not exist" if unit is None else f"is neither enabled nor active ({_state_text(unit)})"
                 yield ctx.result(CheckId.SOCKET_UNIT_FORBIDDEN, f"unit:{name}", Status.PASS,
                                  f"Forbidden {name} {what}.", meta=forbid.meta,
-                                 evidence=socket_unit_evidence(unit) if unit else {"unit": name, "present": False})
+                                 evidence=socket_unit_evidence(unit) if unit else _absent_evidence(name))
         for name, entry in sorted(allowed.items()):
             if entry.listen is None:
                 continue
@@ -192,7 +204,7 @@ class SocketUnitsFamily(RuleFamily):
             if unit is None:
                 yield ctx.result(CheckId.SOCKET_UNIT_LISTEN, f"unit:{name}", Status.SKIP,
                                  f"{name} does not exist; its Listen* values were not checked.",
-                                 meta=entry.meta, evidence={"unit": name, "present": False})
+                                 meta=entry.meta, evidence=_absent_evidence(name))
                 continue
             expected = sorted({normalise_listen(v) for v in entry.listen})
             actual = sorted({normalise_listen(listen.value) for listen in unit.listens})

@@ -16,10 +16,14 @@ Decisions (pinned by tests/unit/evaluate/test_xinetd.py):
   then never refuses), above the max fails. An unreadable number fails (xinetd would reject
   or misread it): `instances`, `per_source` and both `cps` values must be non-negative
   integers as xinetd parses them, `max_load` a non-negative decimal; `nan`, `1e3` for a
-  count, `-1` or `0x10` are not limits. `only_from` / `no_access` required: fail when absent or empty.
+  count, `-1` or `0x10` are not limits. `only_from` / `no_access` required: fail when absent or empty;
+  `only_from` also fails when its entries admit every client of a family (`0.0.0.0`, `0`,
+  `X/0`, `::/0`, ...: checker/evaluate/xinetd_access.py), since access is then not restricted.
   `log_on_failure.includes`: every listed flag must be present (case-insensitive).
 * Evidence of each attribute names the xinetd `file:line` that set it (`XinetdValue.location`),
-  or `null` when it is unset; the result location is the baseline line of that limit.
+  or `null` when it is unset; the result location is the baseline line of that limit. Every
+  evidence names the collector; a forbid pass lists each entry of that name with the reason
+  xinetd would not run it (`disable = yes`, "No such internal service", ...).
 * The xinetd collector FAILED/UNAVAILABLE: every rule is `error`; NOT_RUN: `skip`.
 """
 
@@ -31,6 +35,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
+from checker.evaluate.xinetd_access import admits_every_client
 from checker.model import (
     Baseline,
     CheckId,
@@ -51,7 +56,9 @@ def service_matches(service: XinetdService, name: str) -> bool:
 
 
 def service_evidence(service: XinetdService) -> dict[str, Any]:
+    """The service entry and what proved it: the collector and the `service` line's file and line."""
     return {
+        "collector": Collector.XINETD.value,
         "service": service.name,
         "id": service.id,
         "enabled": service.enabled,
@@ -60,12 +67,15 @@ def service_evidence(service: XinetdService) -> dict[str, Any]:
         "defined_at": str(service.location),
         "port": service.port,
         "protocol": service.protocol,
+        "disabled_reason": service.disabled_reason,
     }
 
 
 def attribute_evidence(service: XinetdService, attribute: str) -> dict[str, Any]:
+    """The attribute's effective value and the file and line that set it (None: unset)."""
     value = service.attributes.get(attribute)
     return {
+        "collector": Collector.XINETD.value,
         "service": service.name,
         "id": service.id,
         "attribute": attribute,
@@ -124,9 +134,14 @@ class XinetdFamily(RuleFamily):
                     meta=forbid.meta, evidence=service_evidence(service), remediation=_disable_hint(service),
                 )
             if not matches:
+                # The proof of "not enabled": every entry of that name and why xinetd would not run it.
+                entries = [service_evidence(s) for s in snapshot.xinetd_services if service_matches(s, forbid.name)]
                 yield ctx.result(CheckId.XINETD_SERVICE_FORBIDDEN, f"xinetd:{forbid.name}", Status.PASS,
-                                 f"Forbidden xinetd service {forbid.name} is not enabled.",
-                                 meta=forbid.meta, evidence={"service": forbid.name, "enabled": False})
+                                 f"Forbidden xinetd service {forbid.name} is not enabled"
+                                 + (f" ({entries[0]['disabled_reason']})." if entries else " (not defined)."),
+                                 meta=forbid.meta, evidence={"collector": Collector.XINETD.value,
+                                                             "service": forbid.name, "enabled": False,
+                                                             "entries": entries})
         if policy.limits is not None:
             for service in enabled:
                 yield from _limits(policy.limits, service, baseline, ctx)
@@ -254,10 +269,14 @@ def _limits(limits: XinetdLimits, service: XinetdService, baseline: Baseline,
         if not required:
             continue
         value = service.attributes.get(attribute)
-        problem = None if value is not None and any(v.strip() for v in value.values) else "is not set"
+        everyone = admits_every_client(value.values) if value is not None and attribute == "only_from" else None
+        problem = ("is not set" if value is None or not any(v.strip() for v in value.values)
+                   else f"admits every {everyone} client ({' '.join(value.values)}): no restriction" if everyone
+                   else None)
         yield _limit_result(CheckId.XINETD_ACCESS, service, attribute, problem,
                             f"{attribute} = <approved networks>", limits, baseline, ctx,
-                            ok_text=f"{attribute} is set")
+                            ok_text="only_from restricts clients" if attribute == "only_from"
+                            else f"{attribute} is set")
     if limits.log_on_failure_includes:
         value = service.attributes.get("log_on_failure")
         present = {v.upper() for v in value.values} if value is not None else set()

@@ -8,9 +8,10 @@ Three families live here:
 * the **results** (what the evaluator decided), built by `checker.evaluate` and
   rendered by `checker.formatters` (schemas/results.schema.json).
 
-Two small pure modules sit beside them and are imported by path, not re-exported: `units`
-(the one systemd unit-name normaliser) and `ports` (well-known ports, the ephemeral range),
-facts that several stages must agree on without importing each other.
+Small pure modules sit beside them and are imported by path, not re-exported: `units`
+(the one systemd unit-name normaliser), `ports` (well-known ports, the ephemeral range) and
+`connection_states` (the TCP states as `ss` names them, with their aliases), facts that
+several stages must agree on without importing each other.
 
 Everything is immutable; derive new values with `dataclasses.replace`. Every class has
 `slots=True`: an audit of 1,000 hosts holds ~300,000 `Result`s, and dropping the per-instance

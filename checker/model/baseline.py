@@ -166,7 +166,8 @@ class XinetdPolicy:
 @dataclass(frozen=True, slots=True)
 class ConnectionLimit:
     state: str
-    """Connection state as `ss` spells it: ESTABLISHED, SYN-RECV, TIME-WAIT, ..."""
+    """Connection state as `ss` spells it: ESTABLISHED, SYN-RECV, TIME-WAIT, ... (the policy
+    loader stores a `TcpState`, checker/model/connection_states.py)."""
     max: int
     meta: RuleMeta
 

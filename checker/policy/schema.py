@@ -62,6 +62,15 @@ def _explain_schema_error(doc: Document, error: Any) -> Iterator[Problem]:
             context = f" in {where}" if path else ""
             yield doc.problem(path + (key,), f"unknown key {key!r}{context}{did_you_mean(key, allowed)}", key=True)
         return
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        # jsonschema reports a bad key at its mapping; point at the key itself, and suggest
+        # case-insensitively (`syn-recv` -> 'SYN-RECV').
+        key = error.instance
+        choices = [str(c) for c in schema.get("enum", ())]
+        hint = did_you_mean(key.upper(), choices) or did_you_mean(key, choices)
+        reason = schema.get("x-errorMessage", "is not allowed here")
+        yield doc.problem(path + (key,), f"{where}: {key!r} {reason}{hint}", key=True)
+        return
     if error.validator == "required":
         yield doc.problem(path, f"{where}: {error.message}")
         return

@@ -42,10 +42,13 @@ SYSLOG_FACILITIES = ("daemon", "auth", "authpriv", "user", "mail", "lpr", "news"
                      *(f"local{i}" for i in range(8)))
 SYSLOG_LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
 # builtins.c: internal services and the socket types each implements ("sensor" for SENSOR).
+# `servers` and `services` are not built-ins of 2.3.15.3 (older xinetd had them): the real
+# binary refuses them with "No such internal service: servers/stream - DISABLING" (GRAMMAR.md
+# section 8; tests/integration/test_collect_xinetd_oracle.py runs it).
 INTERNAL_SERVICES = {
     "echo": ("stream", "dgram"), "chargen": ("stream", "dgram"), "daytime": ("stream", "dgram"),
-    "time": ("stream", "dgram"), "discard": ("stream", "dgram"), "servers": ("stream",),
-    "services": ("stream",), "tcpmux": ("stream",), "sensor": ("stream", "dgram"),
+    "time": ("stream", "dgram"), "discard": ("stream", "dgram"), "tcpmux": ("stream",),
+    "sensor": ("stream", "dgram"),
 }
 IDENTITY_PORT = 113
 DEFAULT_PROTOCOLS = frozenset({"ip", "IP", "icmp", "ICMP", "tcp", "TCP", "udp", "UDP", "ipv6", "IPv6",

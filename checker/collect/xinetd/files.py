@@ -44,6 +44,15 @@ class RootedXinetdFiles(RootedFiles):
                 return target + path[len(source):]
         return super().host_path(path)
 
+    def read_text(self, path: str) -> str:
+        """The file's text with its line ends as written (undecodable bytes replaced).
+
+        Python's universal newlines would turn a CRLF file into a clean one; xinetd ends lines
+        at `\n` only, so `stream\r` is a bad socket type and a CRLF file runs nothing (the
+        parser's `Lines` keeps the CR for exactly that)."""
+        with open(self.host_path(path), encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read()
+
     def list_dir(self, path: str) -> list[str]:
         """Entry names of a directory; raises OSError (the parser says what it means)."""
         return os.listdir(self.host_path(path))

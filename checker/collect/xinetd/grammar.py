@@ -21,6 +21,8 @@ class Lines:
         self.lines = text.split("\n")
         self.path = path
         self.number = 0
+        self.last_line = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        """The number xinetd gives the end of the file ("incomplete entry [line=N]"): its last line."""
 
     def next(self) -> tuple[int, str] | None:
         while self.number < len(self.lines):
@@ -52,18 +54,19 @@ def parse_attribute_line(line: str) -> tuple[str, str, list[str]] | str:
     rest = text[len(name):]
     if not name:
         return "Empty attribute name"
+    # parse.c get_attr_op(): anything but `=`, `+=`, `-=` after the name (nothing, a value, `+`,
+    # `:=`) is "Bad operator for attribute: NAME", as the real 2.3.15.3 prints it.
+    bad_operator = f"Bad operator for attribute: {name.rstrip('+-')}"
     if not rest or rest[0] not in " \t":
         if rest.startswith("="):
             return f"Attribute {name.rstrip('+-')} needs a space before operator"
-        return f"Missing assignment operator for attribute {name}"
+        return bad_operator
     rest = rest.lstrip(" \t")
     if rest.startswith("="):
         op, rest = "=", rest[1:]
     elif rest[:2] in ("+=", "-="):
         op, rest = rest[:2], rest[2:]
-    elif rest[:1] in ("+", "-"):
-        return "Bad operator"
     else:
-        return f"Missing assignment operator for attribute {name}"
+        return bad_operator
     return name, op, split_tokens(rest)
 

@@ -224,7 +224,7 @@ class _Parser:
         while True:
             line = lines.next()
             if line is None:
-                self.problem(Location(lines.path, lines.number), "incomplete entry")
+                self.problem(Location(lines.path, lines.last_line), "incomplete entry")
                 entry.dropped = "incomplete entry (end of file inside the entry)"
                 return False
             number, content = line

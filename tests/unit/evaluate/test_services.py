@@ -120,3 +120,18 @@ def test_not_found_but_still_loaded_unit_is_not_enabled(wanted: bool, expected: 
     report = run(baseline(services=(rule("x.service", enabled=wanted),)),
                  snapshot(units=[Unit("x.service", enablement="not-found", active="active", sub="running")]))
     assert only(report, CheckId.SERVICE_ENABLED).status is expected
+
+
+def test_every_verdict_names_the_collector_and_source_that_decided_it() -> None:
+    units = [*UNITS, Unit("xinetd.service", enablement="enabled", source="sysv", path="/etc/init.d/xinetd")]
+    base = baseline(services=(rule("ssh", running=True, enabled=True), rule("xinetd", enabled=False),
+                              rule("telnet", enabled=False, absent_ok=True)))
+    report = run(base, snapshot(units=units))
+    running = only(report, CheckId.SERVICE_STATE, "unit:ssh.service").evidence
+    assert (running["collector"], running["source"]) == ("unit-runtime", "systemctl list-units")
+    enabled = only(report, CheckId.SERVICE_ENABLED, "unit:ssh.service").evidence
+    assert (enabled["collector"], enabled["source"]) == ("unit-files", "systemctl list-unit-files")
+    sysv = only(report, CheckId.SERVICE_ENABLED, "unit:xinetd.service").evidence
+    assert sysv["source"] == "/etc/init.d/xinetd and its /etc/rc?.d links" and sysv["init"] == "sysv"
+    absent = only(report, CheckId.SERVICE_ENABLED, "unit:telnet.service").evidence
+    assert (absent["collector"], absent["present"]) == ("unit-files", False)

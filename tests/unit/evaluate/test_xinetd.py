@@ -161,3 +161,26 @@ def test_max_load_as_the_collector_writes_it() -> None:
     assert outcomes(report) == {("xinetd-limit", "xinetd:a/max_load", "pass"),
                                 ("xinetd-limit", "xinetd:b/max_load", "fail"),
                                 ("xinetd-limit", "xinetd:c/max_load", "fail")}
+
+
+@pytest.mark.parametrize("everyone", ["0.0.0.0", "0.0.0.0/0", "::/0", "10.0.0.0/0"])
+def test_only_from_that_admits_everyone_is_no_restriction(everyone: str) -> None:
+    limits = XinetdLimits(only_from_required=True, locations={"only_from": loc(75)})
+    report = run(baseline(xinetd=policy(limits=limits)),
+                 snapshot(xinetd=[service("echo", "echo-stream", only_from=value("10.1.2.3", everyone, line=7))]))
+    result = only(report, CheckId.XINETD_ACCESS, "xinetd:echo-stream/only_from")
+    assert result.status is Status.FAIL and "admits every" in result.message
+    assert (result.evidence["collector"], result.evidence["set_at"]) == ("xinetd", f"{ECHO_FILE}:7")
+
+
+def test_a_forbid_pass_shows_why_xinetd_would_not_run_the_entry() -> None:
+    refused = XinetdService(name="servers", id="servers", enabled=False, location=Location("/etc/xinetd.d/servers", 1),
+                            disabled_reason="/etc/xinetd.d/servers:1: No such internal service: servers/stream "
+                                            "- DISABLING")
+    report = run(baseline(xinetd=policy(forbid=(UnitForbid("servers", meta(62)), UnitForbid("telnet", meta(63))))),
+                 snapshot(xinetd=[refused]))
+    servers = only(report, CheckId.XINETD_SERVICE_FORBIDDEN, "xinetd:servers")
+    assert servers.status is Status.PASS and "No such internal service" in servers.message
+    assert servers.evidence["entries"][0]["defined_at"] == "/etc/xinetd.d/servers:1"
+    telnet = only(report, CheckId.XINETD_SERVICE_FORBIDDEN, "xinetd:telnet")
+    assert telnet.evidence == {"collector": "xinetd", "service": "telnet", "enabled": False, "entries": []}

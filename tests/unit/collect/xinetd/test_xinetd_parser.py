@@ -14,6 +14,7 @@ from checker.collect.xinetd import (
     XinetdHost,
     parse_etc_services,
     parse_xinetd,
+    read_xinetd,
 )
 from checker.model import Location, XinetdService
 
@@ -366,3 +367,34 @@ def test_live_host_accounts_come_from_nss_like_xinetds_getpwnam(monkeypatch: pyt
     live = parse(text, host=host_lookups(RootedXinetdFiles(None)))
     assert only(live, "telnet").enabled
     assert not only(live, "ftp").enabled and "Unknown user" in (only(live, "ftp").disabled_reason or "")
+
+
+# ------------------------------------------------- issue 12: what the real 2.3.15.3 does (GRAMMAR.md 8)
+
+@pytest.mark.parametrize("name", ["servers", "services"])
+def test_servers_and_services_are_not_built_ins_of_2_3_15_3(name: str) -> None:
+    text = (INTERNAL_ECHO % "").replace("service echo", f"service {name}")
+    service = only(parse(text), name)
+    assert not service.enabled
+    assert service.disabled_reason == f"/etc/xinetd.conf:1: No such internal service: {name}/stream - DISABLING"
+
+
+def test_a_crlf_file_read_from_disk_runs_nothing(tmp_path: Path) -> None:
+    conf = tmp_path / "xinetd.conf"
+    conf.write_bytes(("defaults\n{\n}\n" + INTERNAL_ECHO % "").replace("\n", "\r\n").encode())
+    config = read_xinetd(str(conf))
+    assert config is not None and config.services and not config.enabled_services
+
+
+def test_an_unterminated_defaults_block_swallows_the_services_after_it() -> None:
+    config = parse("defaults\n{\n\tinstances = 5\n" + INTERNAL_ECHO % "")
+    assert not config.enabled_services
+    assert [str(p) for p in config.problems] == ["/etc/xinetd.conf:4: Bad operator for attribute: service",
+                                                 "/etc/xinetd.conf:5: missing service keyword"]
+
+
+def test_an_unterminated_defaults_block_at_the_end_leaves_earlier_services_running() -> None:
+    config = parse(INTERNAL_ECHO % "" + "defaults\n{\n\tinstances = 5\n")
+    assert [s.name for s in config.enabled_services] == ["echo"]
+    # xinetd numbers the end of the file as its last line (here 11), not one past it.
+    assert [str(p) for p in config.problems] == ["/etc/xinetd.conf:11: incomplete entry"]
