@@ -43,7 +43,7 @@ SYSLOG_FACILITIES = ("daemon", "auth", "authpriv", "user", "mail", "lpr", "news"
 SYSLOG_LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
 # builtins.c: internal services and the socket types each implements ("sensor" for SENSOR).
 # `servers` and `services` are not built-ins of 2.3.15.3 (older xinetd had them): the real
-# binary refuses them with "No such internal service: servers/stream - DISABLING" (GRAMMAR.md
+# binary refuses them with "No such internal service: servers/stream - DISABLING" (../shared/testdata/xinetd/GRAMMAR.md
 # section 8; tests/integration/test_collect_xinetd_oracle.py runs it).
 INTERNAL_SERVICES = {
     "echo": ("stream", "dgram"), "chargen": ("stream", "dgram"), "daytime": ("stream", "dgram"),
