@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _REPEATABLE = frozenset({"target", "snapshot", "nmap_xml"})
+_LISTINGS = frozenset({"checks"})
+"""Commands whose stdout is a listing only: a reader leaving early (`| head`) is no failure."""
 
 
 def _reject_swallowed_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -151,11 +153,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("surfacecheck: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `surfacecheck checks | head`: the reader left; not an error of ours
-        import os
+    except BrokenPipeError:
+        # The reader of stdout left (`surfacecheck checks | head`). `audit` catches EPIPE itself
+        # and keeps its verdict (commands/audit.py); a command that reaches here has no verdict
+        # left to give, so a listing ends with 0 and anything else did not deliver its output (2).
+        from checker.commands.audit import silence_stdout
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        silence_stdout()
+        return 0 if args.command in _LISTINGS else int(ExitCode.INPUT_ERROR)
     except Exception as exc:  # the last resort: one line, traceback only with -v
         if args.verbose:
             raise

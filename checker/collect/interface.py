@@ -3,7 +3,8 @@
 What it is for: an `EvidenceCollector` names itself (a `checker.model.Collector` member),
 declares which `Snapshot` fields it fills (`provides`), and `collect()`s them from a
 `CollectionContext`, returning `CollectedEvidence`: the evidence plus the explicit
-completeness record of the run (`CollectorRun`: ok, failed or unavailable, with a reason).
+completeness record of the run (`CollectorRun`: ok, partial, failed or unavailable, with a
+reason).
 `checker.collect.registry` lists the implementations; `checker.collect.local` runs them in
 that order and assembles the snapshot.
 
@@ -11,9 +12,12 @@ What it must not do: a collector never raises for a failure of its source and ne
 evaluates policy. It reports the failure in its run (fail closed: the evaluator turns
 missing evidence into `error` results); `run_collector` catches whatever still escapes.
 
-Completeness today is ok / failed / unavailable / not-run. A collector that has only part
-of its evidence (xinetd with an unreadable include) reports FAILED and keeps what it read;
-a separate PARTIAL status is left to the evidence-quality issue (../shared/DESIGN.md section 5b).
+Completeness (../shared/DESIGN.md section 5b): OK means complete, what is not in the evidence is not
+on the host. A collector that read only part of its source reports PARTIAL with why (`partial`:
+the unit files with an unreadable unit directory or a non-zero `systemctl` exit) and keeps what
+it read: what it found is real, what it did not find proves nothing, and the evaluator never
+passes a rule on it. FAILED: nothing usable; UNAVAILABLE: cannot run here. (The xinetd
+collector still reports an unreadable include as FAILED, keeping what it read.)
 """
 
 from __future__ import annotations
@@ -98,6 +102,10 @@ class EvidenceCollector(abc.ABC):
 
     def ok(self, evidence: InsideEvidence | None, reason: str | None = None) -> CollectedEvidence:
         return CollectedEvidence(self._run(CollectorStatus.OK, reason), evidence)
+
+    def partial(self, evidence: InsideEvidence, reason: str) -> CollectedEvidence:
+        """Part of the source could not be read (`reason` says which); `evidence` is what was."""
+        return CollectedEvidence(self._run(CollectorStatus.PARTIAL, reason), evidence)
 
     def failed(self, reason: str, evidence: InsideEvidence | None = None) -> CollectedEvidence:
         return CollectedEvidence(self._run(CollectorStatus.FAILED, reason), evidence)

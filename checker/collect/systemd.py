@@ -8,9 +8,14 @@ What it is for: the `unit-files` and `unit-runtime` collectors (`UnitFilesCollec
 * Runtime state (ActiveState/SubState) comes from `systemctl list-units --all --output=json`,
   which needs systemd as PID 1. In a container without it, or with `--root`, the runtime is
   recorded as UNAVAILABLE with the reason, so rules needing it become `error`, never `pass`.
-* Without systemctl, /etc/init.d scripts and their /etc/rc?.d links stand in (SysV).
+* SysV scripts (checker/collect/sysv.py): where systemd is present (or systemctl lists units),
+  as systemd's SysV generator turns them into `NAME.service`, merged with the native units;
+  where systemd is absent (no unit files, or no systemctl), as sysvinit runs them.
+* Completeness: `list-unit-files` does not report what it could not read, so the collector
+  surveys the unit directories itself (checker/collect/unit_dirs.py). An unreadable one, a
+  permission warning, or a non-zero exit with units present makes the run PARTIAL.
 
-The parsers (`parse_unit_files_json`, `parse_list_units_json`, `sysv_units`) are pure; the
+The parsers (`parse_unit_files_json`, `parse_list_units_json`, and the SysV models) are pure; the
 thin I/O functions below them only fetch text. Nothing here ever changes the host: only the
 read-only verbs `list-unit-files` and `list-units` are run.
 """
@@ -19,11 +24,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from checker._subprocess import CommandFailed, run_command
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.collect.sysv import generated_sysv_units, read_sysv, read_sysv_tree, sysv_units
+from checker.collect.unit_dirs import survey_unit_dirs
 from checker.model import Collector, Unit
 
 SYSTEMCTL_TIMEOUT = 30.0
@@ -31,8 +38,6 @@ ROOT_RUNTIME_REASON = "--root: runtime state not available"
 # systemctl(1), EXIT STATUS: "On success, 0 is returned, a non-zero failure code otherwise."
 # list-unit-files/list-units have no other success code.
 SYSTEMCTL_OK = (0,)
-# Runlevels in which an `S..` link means the service starts at boot (Debian: 2-5 multi-user).
-SYSV_BOOT_RUNLEVELS = ("2", "3", "4", "5", "S")
 
 
 class UnitOutputError(ValueError):
@@ -97,34 +102,6 @@ def merge_units(enablement: Mapping[str, str], runtime: Mapping[str, RuntimeStat
     return units
 
 
-def sysv_units(scripts: Iterable[str], rc_links: Mapping[str, Iterable[str]], init_dir: str) -> list[Unit]:
-    """SysV services: `enabled` when an `S..NAME` link exists in a boot runlevel, else `disabled`.
-
-    `scripts` are the names in /etc/init.d; `rc_links` maps a runlevel (`2`, `S`, ...) to the
-    link names in its rc?.d directory. Unit names get `.service` appended, as systemd's SysV
-    generator names them, so baseline rules work on both kinds of host.
-    """
-    started: set[str] = set()
-    for level, links in rc_links.items():
-        if level not in SYSV_BOOT_RUNLEVELS:
-            continue
-        for link in links:
-            # S<two digits><name>: the digits are the start order (insserv uses 01..99).
-            if link.startswith("S") and len(link) > 3 and link[1:3].isdigit():
-                started.add(link[3:])
-    units = []
-    for script in sorted(set(scripts)):
-        if script.startswith(".") or script in ("README", "skeleton", "rc", "rcS") or script.endswith(".sh"):
-            continue
-        units.append(Unit(
-            name=f"{script}.service",
-            enablement="enabled" if script in started else "disabled",
-            source="sysv",
-            path=f"{init_dir.rstrip('/')}/{script}",
-        ))
-    return units
-
-
 # --------------------------------------------------------------------------- I/O
 
 
@@ -135,20 +112,38 @@ def systemctl_argv(root: str | None, *verb: str) -> list[str]:
     return [*argv, *verb, "--output=json", "--no-pager"]
 
 
-def read_unit_files(root: str | None) -> dict[str, str]:
-    """Enablement of every unit file ({} when there is none). Raises CommandFailed or UnitOutputError."""
-    # Exit 1 is accepted only to tell "no unit file at all" apart from a failure: systemd 252
-    # prints `[]` and exits 1 when list-unit-files matches nothing (an image without systemd).
+@dataclass(frozen=True)
+class UnitFileListing:
+    """What `list-unit-files` printed, and how it ended."""
+
+    states: dict[str, str]
+    """{unit name: unit-file state}."""
+    exit_code: int
+    warnings: tuple[str, ...] = ()
+    """stderr lines saying a path could not be read (`Failed to open directory ...: Permission denied`)."""
+
+
+_UNREADABLE_WORDS = ("permission denied", "access denied")
+
+
+def read_unit_files(root: str | None) -> UnitFileListing:
+    """Enablement of every unit file systemctl could read. Raises CommandFailed or UnitOutputError.
+
+    Exit 1 is accepted when stdout is still a JSON list: systemd 252 prints `[]` and exits 1
+    both when there is no unit file at all (an image without systemd) and when it could read
+    none; the collector tells them apart with its own survey of the unit directories. Without
+    JSON, exit 1 is a failure (`Failed to list unit files: Access denied`).
+    """
     result = run_command(systemctl_argv(root, "list-unit-files"), timeout=SYSTEMCTL_TIMEOUT,
                          accept=(*SYSTEMCTL_OK, 1))
-    if result.returncode != 0:
-        if result.stdout.strip() == "[]" and not result.stderr.strip():
-            return {}
+    if result.returncode != 0 and not result.stdout.lstrip().startswith("["):
         message = next((line.strip() for line in (result.stderr + "\n" + result.stdout).splitlines()
                         if line.strip()), "")
         raise CommandFailed(f"systemctl: exit {result.returncode}" + (f": {message[:300]}" if message else ""),
                             result)
-    return parse_unit_files_json(result.stdout)
+    warnings = tuple(line.strip() for line in result.stderr.splitlines()
+                     if any(word in line.lower() for word in _UNREADABLE_WORDS))
+    return UnitFileListing(parse_unit_files_json(result.stdout), result.returncode, warnings)
 
 
 def read_runtime() -> dict[str, RuntimeState]:
@@ -184,26 +179,16 @@ def systemd_present(root: str | None) -> str | None:
     return None
 
 
-def read_sysv(root: str | None) -> list[Unit] | None:
-    """SysV services under `root` (or /), None when there is no init.d directory."""
-    base = root or "/"
-    init_dir = os.path.join(base, "etc/init.d")
-    if not os.path.isdir(init_dir):
-        return None
-    scripts = [name for name in os.listdir(init_dir) if os.path.isfile(os.path.join(init_dir, name))]
-    rc_links: dict[str, list[str]] = {}
-    for level in ("0", "1", "2", "3", "4", "5", "6", "S"):
-        rc_dir = os.path.join(base, f"etc/rc{level}.d")
-        if os.path.isdir(rc_dir):
-            rc_links[level] = os.listdir(rc_dir)
-    return sysv_units(scripts, rc_links, "/etc/init.d")
-
-
 # --------------------------------------------------------------------------- the collectors
 
 
 class UnitFilesCollector(EvidenceCollector):
-    """`unit-files`: every unit's enablement; the SysV scripts where systemd is absent."""
+    """`unit-files`: every unit's enablement, with the SysV scripts (see checker/collect/sysv.py).
+
+    PARTIAL when the list may miss something: `list-unit-files` exited non-zero with units
+    present, it warned about unreadable paths, or the unit search path or /etc/init.d and
+    rc?.d could not be read whole (checker/collect/unit_dirs.py).
+    """
 
     name = Collector.UNIT_FILES
     provides = ("units",)
@@ -211,27 +196,52 @@ class UnitFilesCollector(EvidenceCollector):
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         root = context.root
         try:
-            enablement = read_unit_files(root)
+            listing = read_unit_files(root)
         except CommandFailed as exc:
-            # Without systemctl, /etc/init.d stands in only where systemd is absent: on a systemd
-            # host (or image, read with --root by a host lacking systemctl) it would report the
-            # SysV scripts as the whole truth and drop every native unit (fail open).
-            fallback = "not found on PATH" in str(exc) and systemd_present(root) is None
-            sysv = read_sysv(root) if fallback else None
-            if sysv is None:
-                return self.failed(str(exc))
-            return self.ok(InsideEvidence(units=tuple(sysv)), f"{exc}; SysV fallback from /etc/init.d")
+            return self._without_systemctl(root, exc)
         except UnitOutputError as exc:
             return self.failed(f"systemctl: {exc}")
-        if not enablement:
-            # No systemd unit file at all (an image without systemd): SysV scripts, if any.
-            sysv = read_sysv(root)
-            where = root or "/"
-            if sysv:
-                return self.ok(InsideEvidence(units=tuple(sysv)),
-                               f"no systemd unit files under {where}; SysV fallback from /etc/init.d")
-            return self.ok(InsideEvidence(), f"no systemd unit files under {where}")
-        return self.ok(InsideEvidence(units=tuple(merge_units(enablement, None))))
+        survey = survey_unit_dirs(root)
+        gaps = [] if survey.complete else [survey.reason()]
+        explained = listing.exit_code == 0 or (not listing.states and survey.complete and not survey.unit_files)
+        if not explained:
+            gaps.append(f"systemctl list-unit-files exited {listing.exit_code} after listing "
+                        f"{len(listing.states)} unit(s), its list may be incomplete")
+        gaps += [f"systemctl: {warning}" for warning in listing.warnings[:1]]
+        units = merge_units(listing.states, None)
+        tree = read_sysv_tree(root)
+        where = root or "/"
+        notes = [] if listing.states else [f"no systemd unit files under {where}"]
+        if tree is not None:
+            gaps += [f"SysV: {path}" for path in tree.unreadable]
+            if listing.states or systemd_present(root):
+                generated = generated_sysv_units(tree.scripts, tree.rc_links, listing.states)
+                by_name = {unit.name: unit for unit in units} | {unit.name: unit for unit in generated}
+                units = [by_name[name] for name in sorted(by_name)]
+                if generated:
+                    notes.append(f"{len(generated)} SysV script(s) as systemd-sysv-generator units")
+            else:
+                units = sysv_units(tree.scripts, tree.rc_links)
+                if units:
+                    notes.append("SysV fallback from /etc/init.d")
+        evidence = InsideEvidence(units=tuple(units))
+        if gaps:
+            return self.partial(evidence, "; ".join(gaps))
+        return self.ok(evidence, "; ".join(notes) or None)
+
+    def _without_systemctl(self, root: str | None, exc: CommandFailed) -> CollectedEvidence:
+        # Without systemctl, /etc/init.d stands in only where systemd is absent: on a systemd
+        # host (or image, read with --root by a host lacking systemctl) it would report the
+        # SysV scripts as the whole truth and drop every native unit (fail open).
+        fallback = "not found on PATH" in str(exc) and systemd_present(root) is None
+        tree = read_sysv_tree(root) if fallback else None
+        if tree is None:
+            return self.failed(str(exc))
+        evidence = InsideEvidence(units=tuple(sysv_units(tree.scripts, tree.rc_links)))
+        reason = f"{exc}; SysV fallback from /etc/init.d"
+        if tree.unreadable:
+            return self.partial(evidence, f"{reason}; not readable: {'; '.join(tree.unreadable)}")
+        return self.ok(evidence, reason)
 
 
 class UnitRuntimeCollector(EvidenceCollector):
@@ -262,6 +272,7 @@ class UnitRuntimeCollector(EvidenceCollector):
 
 __all__ = [
     "CommandFailed",
+    "UnitFileListing",
     "UnitFilesCollector",
     "UnitRuntimeCollector",
     "ROOT_RUNTIME_REASON",

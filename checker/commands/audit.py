@@ -5,12 +5,15 @@ Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.po
 render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
 file is written, so a formatter failure leaves no half-updated set of reports. The console
 summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
-under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only.
+under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only: stdout is written
+last and a closed stdout (EPIPE) is caught here, so it neither loses the file reports nor
+turns a failing audit into 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from checker.model import Severity
@@ -36,15 +39,48 @@ def run(args: argparse.Namespace) -> int:
     if evidence_dir:
         names += [name for name in bundle_files() if name not in outputs]
     rendered = {name: get_formatter(name).format(report, options) for name in names}
+    exit_code = int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))
+    # Files first, stdout last: a reader that leaves early (`| head`, `| true`) must not cost
+    # the other reports nor the exit code, which stays what the evaluation says.
     for name, path in outputs.items():
-        write_text_atomic(path, rendered[name])
+        if path != "-":
+            write_text_atomic(path, rendered[name])
     if evidence_dir:
         from checker.storage.evidence import write_evidence_bundle
 
         write_evidence_bundle(evidence_dir, report, baseline, rendered)
+    stdout_open = all(write_stdout(rendered[name]) for name, path in outputs.items() if path == "-")
 
     if not getattr(args, "quiet", False):
-        stream = sys.stderr if "-" in outputs.values() else sys.stdout
-        stream.write(get_formatter("console").format(report, options))
-        stream.flush()
-    return int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))
+        summary = get_formatter("console").format(report, options)
+        if "-" in outputs.values():
+            sys.stderr.write(summary)
+            sys.stderr.flush()
+        elif stdout_open:
+            write_stdout(summary)
+    return exit_code
+
+
+def write_stdout(text: str) -> bool:
+    """Write `text` to stdout; False when the reader has gone (EPIPE).
+
+    Then stdout is pointed at /dev/null, so nothing more reaches the closed pipe (nor the
+    interpreter's final flush, which would print a BrokenPipeError), and the caller goes on:
+    a closed stdout is not a verdict.
+    """
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return False
+    return True
+
+
+def silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null (after EPIPE: the reader of stdout has left)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)

@@ -1,7 +1,9 @@
 """The evaluator: a pure function of a baseline and snapshots, one module per rule family.
 
 `evaluate(baseline, snapshots)` runs every family of `checker.evaluate.registry` on each
-snapshot (one host each), applies the waivers across all hosts, and returns a `Report`.
+snapshot (one host each), turns the passes of a family whose evidence is PARTIAL on the host
+into `error` (`checker.evaluate.partial_evidence`), applies the waivers across all hosts, and
+returns a `Report`.
 Must not do I/O or read the wall clock: "today" is each snapshot's `host.collected_at`, so
 the same inputs always give the same report. Semantics: docs/evaluation.md.
 
@@ -23,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from checker import __version__
 from checker.evaluate.exit_code import exit_code_for
 from checker.evaluate.interface import EvaluationContext
+from checker.evaluate.partial_evidence import partial_runs, without_unproven_passes
 from checker.evaluate.registry import FAMILIES
 from checker.evaluate.waivers import HostEvaluation, apply_waivers
 from checker.model import (
@@ -48,7 +51,9 @@ _STATUS_PRECEDENCE = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.
 
 def host_name(snapshot: Snapshot) -> str:
     """The hostname; the scanned address for a snapshot with only an outside view."""
-    inside = any(snapshot.collector(c).status is not CollectorStatus.NOT_RUN for c in INSIDE_COLLECTORS)
+    # Recorded runs only: a snapshot without inside records is not an inside view of a host.
+    inside = any(run.name in INSIDE_COLLECTORS and run.status is not CollectorStatus.NOT_RUN
+                 for run in snapshot.collectors)
     if snapshot.network is not None and (not inside or not snapshot.host.hostname):
         return snapshot.network.address
     return snapshot.host.hostname or "unknown-host"
@@ -97,7 +102,12 @@ def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Seve
     for snapshot in snapshots:
         ctx = EvaluationContext(host=host_name(snapshot), today=collection_date(snapshot),
                                 default_severity=baseline.default_severity, needed_collectors=needed)
-        results = _unique(r for family in FAMILIES for r in family.evaluate(baseline, snapshot, ctx))
+        results = _unique(
+            result
+            for family in FAMILIES
+            for result in without_unproven_passes(family.evaluate(baseline, snapshot, ctx),
+                                                  partial_runs(snapshot, family.evidence_collectors(baseline)))
+        )
         hosts.append(HostEvaluation(ctx, snapshot, results))
     hosts = _host_order(hosts)
     waived = apply_waivers(baseline, hosts)

@@ -1,13 +1,15 @@
-"""Collector failures as results: one `collector-error` per FAILED or UNAVAILABLE collector.
+"""Collector gaps as results: one `collector-error` per collector whose evidence is not whole.
 
-Resource `collector:<name>`, evidence the collector's status and reason. The status is
-`error` when some rule of the baseline needs that collector (its evidence is missing, so the
-audit is incomplete: exit code 3), and `skip` when no rule needs it (e.g. systemd not running
-on a host whose baseline has no `services:`): the report still says what was missing, but
-evidence nobody asked for does not make the audit incomplete. NOT_RUN collectors were not
-asked for and give nothing, except when *no* collector ran at all on a host (a snapshot
-whose `collectors` list is empty or all NOT_RUN, and no outside view): then every rule of
-the host would be `skip` and the audit would exit 0 on no evidence, so one
+A gap is a FAILED, UNAVAILABLE or PARTIAL run, or an inside-view collector the snapshot has no
+record of at all (a hand-edited or truncated snapshot: its evidence is unknown, see
+`Snapshot.collector`). Resource `collector:<name>`, evidence the collector's status and reason.
+The status is `error` when some rule of the baseline needs that collector (its evidence is
+missing or partial, so the audit is incomplete: exit code 3), and `skip` when no rule needs it
+(e.g. systemd not running on a host whose baseline has no `services:`): the report still says
+what was missing, but evidence nobody asked for does not make the audit incomplete. NOT_RUN
+collectors were not asked for and give nothing, except when *no* collector ran at all on a host
+(a snapshot whose `collectors` list is empty or all NOT_RUN, and no outside view): then every
+rule of the host would be `skip` and the audit would exit 0 on no evidence, so one
 `collector-error` on `collector:*` is `error` when the baseline has any rule. Must not do I/O.
 """
 
@@ -16,9 +18,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, describe_run
-from checker.model import Baseline, CheckId, Collector, CollectorStatus, Result, Snapshot, Status
+from checker.model import Baseline, CheckId, Collector, CollectorRun, CollectorStatus, Result, Snapshot, Status
 
-_MISSING = (CollectorStatus.FAILED, CollectorStatus.UNAVAILABLE)
+_GAPS = (CollectorStatus.FAILED, CollectorStatus.UNAVAILABLE, CollectorStatus.PARTIAL)
+
+
+def _gaps(snapshot: Snapshot) -> list[CollectorRun]:
+    """Recorded runs that are gaps, plus every inside collector without a record (when some ran)."""
+    runs = [snapshot.collector(name) for name in Collector
+            if snapshot.has_record(name) or name is not Collector.NMAP]
+    return sorted((run for run in runs if run.status in _GAPS), key=lambda r: r.name.value)
 
 
 class CollectorErrorsFamily(RuleFamily):
@@ -37,18 +46,19 @@ class CollectorErrorsFamily(RuleFamily):
                 evidence={"collectors": [run.name.value for run in snapshot.collectors], "needed_by_baseline": needed},
                 remediation="Collect the host again (`surfacecheck collect --local`), or scan it with `--target`.",
             )
-        for run in sorted(snapshot.collectors, key=lambda r: r.name.value):
-            if run.status not in _MISSING:
-                continue
+            return
+        for run in _gaps(snapshot):
             needed = run.name in ctx.needed_collectors
             reason = describe_run(run)
-            message = (f"Evidence missing: {reason}." if needed
-                       else f"Evidence not collected ({reason}); no rule of the baseline needs it.")
+            what = "partial" if run.status is CollectorStatus.PARTIAL else "missing"
+            message = (f"Evidence {what}: {reason}." if needed
+                       else f"Evidence {what} ({reason}); no rule of the baseline needs it.")
             yield ctx.result(
                 CheckId.COLLECTOR_ERROR, f"collector:{run.name.value}", Status.ERROR if needed else Status.SKIP,
                 message,
                 evidence={"collector": run.name.value, "status": run.status.value, "reason": run.reason,
-                          "needed_by_baseline": needed},
+                          "needed_by_baseline": needed,
+                          **({} if snapshot.has_record(run.name) else {"recorded": False})},
                 remediation="Run with the privileges and tools this collector needs (root, systemctl, nmap), "
                 "or fix the input it could not read.",
             )

@@ -88,6 +88,9 @@ class Availability(enum.Enum):
 
     PRESENT = "present"
     """The collector ran fine: absence of something in its evidence means it is absent."""
+    PARTIAL = "partial"
+    """PARTIAL: what it found is real (a fail found in it stands), but absence proves nothing
+    and no rule resting on it may `pass` (`checker.evaluate.partial_evidence`)."""
     MISSING = "missing"
     """FAILED or UNAVAILABLE: rules needing it are `error` (fail closed)."""
     NOT_COLLECTED = "not-collected"
@@ -104,12 +107,18 @@ class EvidenceState:
 
     @property
     def present(self) -> bool:
+        """Usable: complete or partial (what a partial collection found is real)."""
+        return self.availability in (Availability.PRESENT, Availability.PARTIAL)
+
+    @property
+    def complete(self) -> bool:
+        """Complete: something not in the evidence is not on the host."""
         return self.availability is Availability.PRESENT
 
     @property
     def gap_status(self) -> Status:
-        """The status of a rule that needs this evidence and cannot have it."""
-        return Status.ERROR if self.availability is Availability.MISSING else Status.SKIP
+        """The status of a rule that needs this evidence and cannot have it (or not all of it)."""
+        return Status.SKIP if self.availability is Availability.NOT_COLLECTED else Status.ERROR
 
     def evidence(self) -> dict[str, Any]:
         return {"collector": self.collector.value, "collector_status": self.availability.value,
@@ -132,6 +141,7 @@ def describe_run(run: CollectorRun) -> str:
 
 _AVAILABILITY = {
     CollectorStatus.OK: Availability.PRESENT,
+    CollectorStatus.PARTIAL: Availability.PARTIAL,
     CollectorStatus.FAILED: Availability.MISSING,
     CollectorStatus.UNAVAILABLE: Availability.MISSING,
     CollectorStatus.NOT_RUN: Availability.NOT_COLLECTED,
@@ -147,6 +157,13 @@ class RuleFamily(abc.ABC):
     @abc.abstractmethod
     def needed_collectors(self, baseline: Baseline) -> frozenset[Collector]:
         """Collectors whose evidence this family's rules in `baseline` use (empty: no rules)."""
+
+    def evidence_collectors(self, baseline: Baseline) -> frozenset[Collector]:
+        """Every collector whose evidence this family's verdicts rest on: a `pass` of the family
+        on a host where one of them is PARTIAL is not proven (`checker.evaluate.partial_evidence`).
+        By default the `needed_collectors`; a family that also reads evidence it does not strictly
+        need (socket units take their enablement from the unit files) names it here."""
+        return self.needed_collectors(baseline)
 
     @abc.abstractmethod
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:

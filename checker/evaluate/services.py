@@ -17,8 +17,11 @@ Decisions (pinned by tests/unit/evaluate/test_services.py):
 * Absent unit (unit-files collector OK and the unit not listed, or `not-found`):
   `running: false` / `enabled: false` pass only with `absent_ok: true`; without it they
   fail ("the baseline expects the unit to exist"). `running: true` / `enabled: true` fail
-  whatever `absent_ok` says. Whether a unit exists is unknown when unit-files is not OK:
-  then a verdict that depends on existence is `error`.
+  whatever `absent_ok` says. Whether a unit exists is unknown when unit-files is not OK
+  (PARTIAL included: a unit missing from a partial list may be in the part that could not be
+  read): then a verdict that depends on existence is `error`.
+* PARTIAL unit evidence: a unit that is listed is judged on its state, but a `pass` becomes
+  `error` (`checker.evaluate.partial_evidence`); a `fail` found in it stands.
 * Evidence names what decided each result (`unit_evidence`): `collector` (unit-files for
   `enabled:` and existence, unit-runtime for `running:`) and `source`, the listing read
   (`systemctl list-unit-files` / `systemctl list-units`) or a SysV service's init script.
@@ -29,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
+from checker.evaluate.interface import EvaluationContext, EvidenceState, RuleFamily, evidence_state
 from checker.model import Baseline, CheckId, Collector, Result, ServiceRule, Snapshot, Status, Unit
 from checker.model.units import unit_name
 
@@ -85,7 +88,17 @@ class ServicesFamily(RuleFamily):
 def _exists(unit: Unit | None, snapshot: Snapshot) -> bool | None:
     if unit is not None:
         return True
-    return False if evidence_state(snapshot, Collector.UNIT_FILES).present else None
+    # Only a complete list proves absence: a unit missing from a PARTIAL one may sit in the
+    # directory that could not be read.
+    return False if evidence_state(snapshot, Collector.UNIT_FILES).complete else None
+
+
+def _unknown_absence(rule: ServiceRule, name: str, check: CheckId, what: str, state: EvidenceState,
+                     ctx: EvaluationContext) -> Result:
+    """The `error` of a unit not in the evidence when that evidence (`state`) is not complete."""
+    return ctx.result(check, f"unit:{name}", Status.ERROR,
+                      f"{name} is not {what} and whether it exists is unknown: {state.reason}.",
+                      meta=rule.meta, evidence={**unit_evidence(None, name), **state.evidence()})
 
 
 def _absent_verdict(rule: ServiceRule, name: str, wanted: bool, check: CheckId, what: str,
@@ -121,18 +134,17 @@ def _running(rule: ServiceRule, name: str, unit: Unit | None, snapshot: Snapshot
                          evidence={**unit_evidence(unit, name, Collector.UNIT_RUNTIME), **runtime.evidence()})
         return
     if unit is None:
-        # The runtime lists every loaded unit: an unlisted unit is not running.
+        # The runtime lists every loaded unit: an unlisted unit is not running (when the list
+        # is complete; a partial one proves nothing by omission).
         exists = _exists(unit, snapshot)
-        if exists is False or wanted:
+        if runtime.complete and (exists is False or wanted):
             yield _absent_verdict(rule, name, wanted, check, "running", ctx)
-        elif rule.absent_ok:
+        elif runtime.complete and rule.absent_ok:
             yield ctx.result(check, resource, Status.PASS, f"{name} is not running (not loaded).",
                              meta=rule.meta, evidence=unit_evidence(None, name, Collector.UNIT_RUNTIME))
         else:
-            files = evidence_state(snapshot, Collector.UNIT_FILES)
-            yield ctx.result(check, resource, Status.ERROR,
-                             f"{name} is not loaded and whether it exists is unknown: {files.reason}.",
-                             meta=rule.meta, evidence={**unit_evidence(None, name), **files.evidence()})
+            gap = runtime if not runtime.complete else evidence_state(snapshot, Collector.UNIT_FILES)
+            yield _unknown_absence(rule, name, check, "loaded", gap, ctx)
         return
     running = unit.active in RUNNING_STATES
     state = f"{unit.active or 'not loaded'}" + (f" ({unit.sub})" if unit.sub else "")
@@ -162,7 +174,10 @@ def _enabled(rule: ServiceRule, name: str, unit: Unit | None, snapshot: Snapshot
                          meta=rule.meta, evidence={**unit_evidence(unit, name), **files.evidence()})
         return
     if unit is None:
-        yield _absent_verdict(rule, name, wanted, check, "enabled", ctx)
+        if files.complete:
+            yield _absent_verdict(rule, name, wanted, check, "enabled", ctx)
+        else:
+            yield _unknown_absence(rule, name, check, "listed", files, ctx)
         return
     state = unit.enablement
     if state not in ENABLED_STATES and state not in NOT_ENABLED_STATES:

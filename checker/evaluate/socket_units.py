@@ -24,6 +24,9 @@ Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
 * The socket-units collector FAILED/UNAVAILABLE: every rule is `error`; NOT_RUN: `skip`.
 * Evidence names what decided each result: the collector, the unit file (`source`) and the
   `file:line` of each Listen* value (`socket_unit_evidence`).
+* PARTIAL evidence (socket units, unit files or runtime): a `fail` found stands, a `pass` is
+  `error` (`evidence_collectors`, `checker.evaluate.partial_evidence`): a unit that looks
+  disabled may be enabled by a link in the directory that could not be read.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def counts(unit: SocketUnit, runtime: CollectorStatus = CollectorStatus.OK) -> b
         return True
     if unit.enablement is None:
         return None
-    if unit.active is None and runtime in (CollectorStatus.FAILED, CollectorStatus.NOT_RUN):
+    if unit.active is None and runtime in (CollectorStatus.FAILED, CollectorStatus.NOT_RUN, CollectorStatus.PARTIAL):
         return None
     return False
 
@@ -129,6 +132,12 @@ class SocketUnitsFamily(RuleFamily):
             # each of those is an `error` of its own (a host without any socket unit loses nothing).
             return frozenset({Collector.SOCKET_UNITS})
         return frozenset()
+
+    def evidence_collectors(self, baseline: Baseline) -> frozenset[Collector]:
+        # Enablement and ActiveState come from the unit collectors: a unit that looks disabled in
+        # a PARTIAL unit-file list may be enabled by a link in the directory that was not read.
+        needed = self.needed_collectors(baseline)
+        return needed | {Collector.UNIT_FILES, Collector.UNIT_RUNTIME} if needed else needed
 
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
         policy = baseline.socket_units

@@ -52,6 +52,8 @@ def render_summary(report: Report) -> str:
     )
     if not report.hosts:
         lines.append("no host was audited: nothing to evaluate (exit code 3)")
+    elif report.evaluated_nothing():
+        lines.append("nothing was evaluated: no result rests on evidence (every one skip, or none) (exit code 3)")
     if problems:
         lines.append("")
         lines.extend(_problem_line(r) for r in problems[:MAX_PROBLEM_LINES])

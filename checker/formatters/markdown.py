@@ -298,6 +298,8 @@ def _summary(report: Report) -> str:
         verdict = f"**INCOMPLETE**: {counts['error']} result(s) could not be evaluated (evidence missing)"
     elif not report.hosts:
         verdict = "**INCOMPLETE**: no host was audited"
+    elif report.evaluated_nothing():
+        verdict = "**INCOMPLETE**: nothing was evaluated (no result rests on evidence)"
     else:
         verdict = "**PASS**"
         if counts["fail"]:

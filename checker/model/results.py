@@ -64,6 +64,10 @@ class HostReport:
     results: tuple[Result, ...] = ()
 
 
+PROVING_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.WAIVED})
+"""Statuses of a result that rests on evidence: a run with none of them evaluated nothing."""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """The whole outcome of one audit: what every formatter renders."""
@@ -79,6 +83,10 @@ class Report:
     @property
     def results(self) -> tuple[Result, ...]:
         return tuple(r for h in self.hosts for r in h.results)
+
+    def evaluated_nothing(self) -> bool:
+        """No host, or no result that rests on evidence (every one `skip`, or none): exit code 3."""
+        return not self.hosts or not any(r.status in PROVING_STATUSES for r in self.results)
 
     def counts(self) -> dict[str, int]:
         """Number of results per status, every status present (0 when none)."""

@@ -90,7 +90,8 @@ class Unit:
     sub: str | None = None
     """SubState (running, listening, dead...)."""
     source: str = "systemd"
-    """`systemd` or `sysv`."""
+    """`systemd`, `sysv` (init.d on a host without systemd) or `sysv-generator` (an init.d script
+    without a native unit, as systemd's SysV generator makes it a unit: checker/collect/sysv.py)."""
     path: str | None = None
     """Unit file path when known."""
 
@@ -182,10 +183,27 @@ class Snapshot:
     schema_version: int = 1
 
     def collector(self, name: Collector) -> CollectorRun:
-        """The run record of `name`; NOT_RUN if the collector never ran."""
+        """The run record of `name`.
+
+        Without a record: the outside view (nmap) was simply not asked for (NOT_RUN), but an
+        inside-view collector's evidence is *unknown*, not absent (a hand-edited or truncated
+        snapshot, or one written before the collector existed): FAILED with `MISSING_RECORD`,
+        so the rules needing it are `error`, never `skip` or `pass`. A snapshot that holds only
+        an outside view records the inside collectors as NOT_RUN explicitly.
+        """
         for run in self.collectors:
             if run.name == name:
                 return run
-        return CollectorRun(name, CollectorStatus.NOT_RUN, "not collected")
+        if name is Collector.NMAP:
+            return CollectorRun(name, CollectorStatus.NOT_RUN, "not collected")
+        return CollectorRun(name, CollectorStatus.FAILED, MISSING_RECORD)
+
+    def has_record(self, name: Collector) -> bool:
+        """Whether the snapshot records what `name` did (see `collector`)."""
+        return any(run.name == name for run in self.collectors)
+
+
+MISSING_RECORD = "the snapshot has no record of this collector: its evidence is unknown"
+"""The reason of an inside-view collector a snapshot does not mention (`Snapshot.collector`)."""
 
 

@@ -88,7 +88,13 @@ class Exposure(enum.StrEnum):
 
 
 class CollectorStatus(enum.StrEnum):
+    """What one collector's run proves about its evidence (../shared/DESIGN.md section 5b)."""
+
     OK = "ok"
+    """Ran and its evidence is complete: something absent from it is absent."""
+    PARTIAL = "partial"
+    """Ran, but part of its source could not be read (the reason says which): what it found is
+    real, what it did not find proves nothing. Rules needing it are never `pass`."""
     FAILED = "failed"
     """Ran and failed: its evidence is missing; dependent rules become `error`."""
     UNAVAILABLE = "unavailable"

@@ -237,6 +237,19 @@ def test_systemctl_exits_1(tmp_path: Path, report: Path, fakes: FakeBin) -> None
     assert fakes.calls("systemctl"), "the fake systemctl was not run"
 
 
+def test_systemctl_lists_nothing_with_exit_1(tmp_path: Path, report: Path, fakes: FakeBin) -> None:
+    """`[]` with exit 1 while unit files exist: systemctl could read none of them. Before issue 12
+    this was recorded as a complete empty list, and absent_ok rules passed (exit 0)."""
+    fakes.add("systemctl", prints("[]\n", exit_code=1))
+    completed = _services(tmp_path, report, fakes.env())
+    results = assert_fault_contract(completed, report, dependent_checks=SERVICE_CHECKS,
+                                    fault_words=["exited 1"])
+    assert {r["status"] for r in results if r["check"] in SERVICE_CHECKS} == {"error"}
+    unit_files = next(r for r in results if r["resource"] == "collector:unit-files")
+    assert unit_files["status"] == "error" and unit_files["evidence"]["status"] == "partial", unit_files
+    assert fakes.calls("systemctl"), "the fake systemctl was not run"
+
+
 def test_systemctl_prints_garbage(tmp_path: Path, report: Path, fakes: FakeBin) -> None:
     fakes.add("systemctl", 'sys.stdout.write("UNIT FILE STATE\\nnot json\\x00\\xff")\nsys.exit(0)')
     completed = _services(tmp_path, report, fakes.env())

@@ -44,13 +44,15 @@ def meta(line: int = 10, *, severity: Severity | None = None, controls: tuple[st
 
 def runs(status: Mapping[Collector, CollectorStatus] | None = None, *, nmap: CollectorStatus | None = None,
          reason: str = "broken on purpose") -> tuple[CollectorRun, ...]:
-    """Every inside collector OK unless `status` says otherwise; nmap only when given."""
+    """Every inside collector OK unless `status` says otherwise; nmap only when given.
+
+    NOT_RUN is recorded explicitly, as `collect` and the outside-only join write it: an inside
+    collector without any record is unknown evidence (`Snapshot.collector`), not "not asked for"."""
     wanted = dict.fromkeys(INSIDE, CollectorStatus.OK)
     wanted.update(status or {})
     if nmap is not None:
         wanted[Collector.NMAP] = nmap
-    return tuple(CollectorRun(c, s, None if s is CollectorStatus.OK else reason)
-                 for c, s in wanted.items() if s is not CollectorStatus.NOT_RUN)
+    return tuple(CollectorRun(c, s, None if s is CollectorStatus.OK else reason) for c, s in wanted.items())
 
 
 def listener(port: int, address: str = "0.0.0.0", *, protocol: Protocol = Protocol.TCP,

@@ -77,7 +77,8 @@ def _report(*results: tuple[Status, Severity]) -> Report:
 
 
 @pytest.mark.parametrize(("results", "fail_on", "expected"), [
-    ((), Severity.LOW, ExitCode.COMPLIANT),
+    ((), Severity.LOW, ExitCode.INCOMPLETE),  # nothing evaluated (issue 12)
+    (((Status.SKIP, Severity.HIGH), (Status.SKIP, Severity.LOW)), Severity.LOW, ExitCode.INCOMPLETE),
     (((Status.PASS, Severity.HIGH), (Status.SKIP, Severity.HIGH), (Status.WAIVED, Severity.CRITICAL)),
      Severity.LOW, ExitCode.COMPLIANT),
     (((Status.FAIL, Severity.LOW),), Severity.LOW, ExitCode.FAILED),

@@ -18,7 +18,7 @@ code shared with checker/evaluate/ports/coverage.py, which works on ranges):
 
 from __future__ import annotations
 
-from evaluate_support import baseline, loc, meta, snapshot
+from evaluate_support import INSIDE, baseline, loc, meta, runs, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,8 +26,6 @@ from checker.errors import ExitCode
 from checker.evaluate import evaluate, exit_code_for
 from checker.model import (
     CheckId,
-    Collector,
-    CollectorRun,
     CollectorStatus,
     Exposure,
     FoldedPorts,
@@ -54,7 +52,8 @@ FOLDS = {"syn": {"closed", "filtered"}, "connect": {"closed", "filtered"}, "sctp
          "maimon": {"closed", "filtered", "open|filtered"}, "ack": {"unfiltered", "filtered"},
          "window": {"closed", "open", "filtered"}}
 PROTOCOLS = st.sampled_from([Protocol.TCP, Protocol.UDP])
-OUTSIDE_ONLY = (CollectorRun(Collector.NMAP, CollectorStatus.OK),)
+OUTSIDE_ONLY = runs(dict.fromkeys(INSIDE, CollectorStatus.NOT_RUN), nmap=CollectorStatus.OK)
+"""An outside-only host as the join writes it: every inside collector recorded as not run."""
 
 
 def _ports(spec: str | None) -> set[int]:

@@ -135,3 +135,27 @@ def test_every_verdict_names_the_collector_and_source_that_decided_it() -> None:
     assert sysv["source"] == "/etc/init.d/xinetd and its /etc/rc?.d links" and sysv["init"] == "sysv"
     absent = only(report, CheckId.SERVICE_ENABLED, "unit:telnet.service").evidence
     assert (absent["collector"], absent["present"]) == ("unit-files", False)
+
+
+def test_partial_unit_files_never_pass_but_a_found_violation_stays_a_fail() -> None:
+    """Issue 12: an unreadable unit directory makes unit-files PARTIAL. A unit listed as disabled may
+    be enabled by a link that could not be read, and a unit not listed may exist."""
+    base = baseline(services=(
+        rule("avahi-daemon", enabled=False),  # listed disabled: would pass
+        rule("ssh", enabled=False),  # listed enabled: a found violation
+        rule("telnet.socket", enabled=False, absent_ok=True),  # not listed: would pass as absent
+        rule("nfs-server", enabled=True),  # not listed: would fail as absent
+    ))
+    report = run(base, snapshot(units=UNITS, collectors=runs({Collector.UNIT_FILES: CollectorStatus.PARTIAL},
+                                                             reason="/etc/systemd/system: permission denied")))
+    assert outcomes(report, CheckId.SERVICE_ENABLED) == {
+        ("service-enabled", "unit:avahi-daemon.service", "error"),
+        ("service-enabled", "unit:ssh.service", "fail"),
+        ("service-enabled", "unit:telnet.socket", "error"),
+        ("service-enabled", "unit:nfs-server.service", "error"),
+    }
+    demoted = only(report, CheckId.SERVICE_ENABLED, "unit:avahi-daemon.service")
+    assert "permission denied" in demoted.message and "avahi-daemon.service is disabled" in demoted.message
+    assert demoted.evidence["verdict_from_partial_evidence"] == "pass"
+    gap = only(report, CheckId.COLLECTOR_ERROR, "collector:unit-files")
+    assert gap.status is Status.ERROR and gap.evidence["status"] == "partial"

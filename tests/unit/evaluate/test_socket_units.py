@@ -127,3 +127,18 @@ def test_disabled_unit_with_unknown_activity(runtime: CollectorStatus, expected:
     units = [SocketUnit("telnet.socket", enablement="disabled", active=None)]
     report = run(base, snapshot(socket_units=units, collectors=runs({Collector.UNIT_RUNTIME: runtime})))
     assert only(report, CheckId.SOCKET_UNIT_FORBIDDEN).status.value == expected
+
+
+def test_partial_unit_files_turn_forbid_passes_into_errors() -> None:
+    """Issue 12: socket units take their enablement from unit-files; a PARTIAL list may call an
+    enabled unit `disabled` (its link was in the unreadable directory)."""
+    base = baseline(socket_units=policy(forbid=(UnitForbid("telnet.socket", meta(43)), UnitForbid("cups", meta(44)),
+                                                UnitForbid("finger.socket", meta(45)))))
+    report = run(base, snapshot(socket_units=UNITS,
+                                collectors=runs({Collector.UNIT_FILES: CollectorStatus.PARTIAL})))
+    assert outcomes(report, CheckId.SOCKET_UNIT_FORBIDDEN) == {
+        ("socket-unit-forbidden", "unit:telnet.socket", "fail"),  # found active: stands
+        ("socket-unit-forbidden", "unit:cups.socket", "error"),
+        ("socket-unit-forbidden", "unit:finger.socket", "error"),
+    }
+    assert exit_code_for(report) is ExitCode.FAILED
