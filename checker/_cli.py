@@ -62,6 +62,12 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="make SARIF artifact URIs relative to DIR (default: the current directory)")
 
 
+def _add_policy_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy-path", action="append", default=[], metavar="DIR",
+                        help="a directory `extends` may also name files in (besides builtin: policies and the "
+                             "baseline's own directory tree); repeatable")
+
+
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", default=default,
@@ -85,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", parents=[common], help="collect, evaluate every rule and write reports")
     audit.add_argument("baseline", nargs="?", metavar="BASELINE",
                        help="baseline YAML (default: the bundled policies/default.yaml)")
+    _add_policy_path(audit)
     _add_collection_options(audit, snapshots=True)
     _add_report_options(audit)
     audit.add_argument("--evidence-dir", metavar="DIR",
@@ -107,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("baselines", nargs="+", metavar="BASELINE")
     validate.add_argument("--format", choices=("text", "json"), default="text",
                           help="json lists the problems for editors and pre-commit")
+    _add_policy_path(validate)
 
     diff = sub.add_parser("diff", parents=[common], help="drift between two snapshots or two results files")
     diff.add_argument("old", metavar="OLD")
@@ -122,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml"})
+_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml", "policy_path"})
 _LISTINGS = frozenset({"checks"})
 """Commands whose stdout is a listing only: a reader leaving early (`| head`) is no failure."""
 

@@ -4,19 +4,59 @@ Argument lists only (never a shell), a timeout always, and the exit codes the ca
 accepts listed next to the call with the man page's reason. A program that is missing,
 times out, or exits with an unaccepted code raises `CommandFailed` with a one-line reason;
 collectors turn that into a failed `CollectorRun`, never into an empty observation.
+
+The environment never reaches the program. nmap -sV loaded NSE scripts from `$NMAPDIR` (a
+modified `nse_main.lua` there ran code although the argv was clean), and `LD_*`, `NMAP_*`,
+`SYSTEMD_*` or `HOME` change what other programs load too. So:
+
+* the program is looked up by name in `TOOL_SEARCH_PATH` only (a fixed list of system
+  directories), never in the caller's `$PATH`, and run by its absolute path;
+* it gets exactly `MINIMAL_ENVIRONMENT` (`PATH` = that list, `LC_ALL=C`), nothing inherited;
+* `resolve_program` gives callers that absolute path, so what ran can be recorded in the
+  evidence (nmap's is `NetworkView.arguments[0]`).
+
+The test hook is deliberate and not an environment variable: `TOOL_SEARCH_PATH` is a module
+attribute that the test suite replaces in-process (monkeypatch, or the `prelude` of
+`support.run_cli`, which runs before the CLI's entry point) to put fake programs first. An
+environment variable would let a hostile environment redirect the binaries of a root run,
+which is exactly what this module exists to prevent; changing a module attribute needs code
+running inside surfacecheck, which owns the run anyway.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+
+TOOL_SEARCH_PATH: tuple[str, ...] = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+"""Where programs are looked up, in order (see the module docstring for the test hook)."""
+
+
+def minimal_environment() -> dict[str, str]:
+    """The whole environment of every program run: the fixed search path and the C locale."""
+    return {"PATH": os.pathsep.join(TOOL_SEARCH_PATH), "LC_ALL": "C"}
+
+
+def resolve_program(name: str) -> str:
+    """The absolute path of program `name` in `TOOL_SEARCH_PATH`; `CommandFailed` when absent.
+    An absolute `name` is taken as it is."""
+    if os.path.isabs(name):
+        return name
+    if not name or "/" in name:
+        raise CommandFailed(f"{name!r}: not a program name")
+    found = shutil.which(name, path=os.pathsep.join(TOOL_SEARCH_PATH))
+    if found is None:
+        raise CommandFailed(f"{name}: not found on PATH")
+    return os.path.abspath(found)
 
 
 @dataclass(frozen=True)
 class CommandResult:
     argv: tuple[str, ...]
+    """What ran: the program by its absolute path, then its arguments."""
     returncode: int
     stdout: str
     stderr: str
@@ -46,19 +86,22 @@ def run_command(
 ) -> CommandResult:
     """Run `argv` and return its output; raise `CommandFailed` unless it exits in `accept`.
 
-    Output is decoded as UTF-8 with replacement: hostile bytes never raise here.
+    `argv[0]` is resolved with `resolve_program`; the program sees `minimal_environment()` plus
+    `env` (the caller's explicit additions), nothing else. Output is decoded as UTF-8 with
+    replacement: hostile bytes never raise here.
     """
     if not argv or any("\0" in arg for arg in argv):
         raise CommandFailed("refusing to run an empty command or an argument with NUL")
     name = os.path.basename(argv[0])
+    program = resolve_program(argv[0])
     try:
         completed = subprocess.run(  # noqa: S603 - argument list, no shell
-            list(argv),
+            [program, *argv[1:]],
             capture_output=True,
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
+            env={**minimal_environment(), **(env or {})},
         )
     except FileNotFoundError:
         raise CommandFailed(f"{name}: not found on PATH") from None
@@ -69,7 +112,7 @@ def run_command(
     except OSError as exc:
         raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
     result = CommandResult(
-        tuple(argv),
+        (program, *argv[1:]),
         completed.returncode,
         completed.stdout.decode("utf-8", "replace"),
         completed.stderr.decode("utf-8", "replace"),

@@ -40,6 +40,11 @@ class Problem:
     """One line, no trailing period needed."""
 
     def __str__(self) -> str:
+        # No fake positions: `x.yaml: no such file`, not `x.yaml:0:0: no such file`.
+        if self.line == 0:
+            return f"{self.path}: {self.message}"
+        if self.column == 0:
+            return f"{self.path}:{self.line}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -106,13 +106,11 @@ def import_nmap_xml(path: str) -> list[HostScan]:
     """`--nmap-xml FILE`: its hosts as outside views (timed-out hosts as failures). `InputError` if unusable."""
     from checker.collect.nmap import xml as nmap_xml
     from checker.collect.nmap.xml import parse_nmap_run
+    from checker.storage.inputs import read_input_file
 
-    try:
-        with open(path, "rb") as handle:
-            # One byte over the limit is enough to refuse it: never read a /dev/zero whole.
-            data = handle.read(nmap_xml.MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    # A regular file only, opened without blocking, at most MAX_DOCUMENT_BYTES read: a FIFO or
+    # /dev/zero is refused, never waited on nor read whole.
+    data = read_input_file(path, nmap_xml.MAX_DOCUMENT_BYTES, "an nmap XML file")
     run = parse_nmap_run(data, path)
     if run.error is not None:
         raise InputError(f"{path}: nmap reported an error: {run.error}")

@@ -34,6 +34,7 @@ from checker.collect.interface import (
 )
 from checker.collect.registry import INSIDE_COLLECTORS
 from checker.model import Collector, CollectorRun, HostInfo, Snapshot
+from checker.storage.inputs import read_bounded
 
 
 def collect_inside_evidence(
@@ -73,13 +74,16 @@ def host_addresses() -> tuple[str, ...]:
     return tuple(sorted(addresses))
 
 
+OS_RELEASE_MAX_BYTES = 64 * 1024
+"""os-release is a few hundred bytes; more is not an os-release."""
+
+
 def os_release(root: str | None) -> str | None:
     """PRETTY_NAME from os-release (of the image with --root)."""
     base = root or "/"
     for candidate in ("etc/os-release", "usr/lib/os-release"):
-        try:
-            with open(os.path.join(base, candidate), encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+        try:  # bounded and never blocking: an image's os-release may be a FIFO
+            text = read_bounded(os.path.join(base, candidate), OS_RELEASE_MAX_BYTES).decode("utf-8", "replace")
         except OSError:
             continue
         return parse_os_release(text)

@@ -13,14 +13,22 @@ above the image's `/` (as in a chroot), a relative path is taken from the image'
 than MAX_SYMLINK_HOPS links is a loop (ELOOP), as the kernel says.
 
 Without a root the host itself is audited: paths are used as they are and the kernel follows
-the links. What it must not do: read, list or stat anything outside the root when one is given;
-decide what a missing or unreadable file means (each collector knows what its program does).
+the links. Every file is read by checker/storage/inputs.py: regular files only, opened without
+blocking, at most `MAX_CONFIG_FILE_BYTES` unless the caller bounds it otherwise.
+
+What it must not do: read, list or stat anything outside the root when one is given; decide
+what a missing or unreadable file means (each collector knows what its program does).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+
+from checker.storage.inputs import read_bounded
+
+MAX_CONFIG_FILE_BYTES = 1024 * 1024
+"""Largest configuration file read (a unit file, an xinetd file): real ones are a few KiB."""
 
 MAX_SYMLINK_HOPS = 40
 """Linux's MAXSYMLINKS: more links than this in one path is ELOOP."""
@@ -56,10 +64,10 @@ class RootedFiles:
             return path
         return self._join(self._walk(path))
 
-    def read_text(self, path: str) -> str:
-        """The file's text (undecodable bytes replaced); raises OSError."""
-        with open(self.host_path(path), encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+    def read_text(self, path: str, limit: int = MAX_CONFIG_FILE_BYTES) -> str:
+        """The text of the regular file `path` (undecodable bytes replaced), at most `limit` bytes;
+        raises OSError, `UnusableFile` for a FIFO, a device or a larger file (never blocks)."""
+        return read_bounded(self.host_path(path), limit, "a configuration file").decode("utf-8", "replace")
 
     def _join(self, inside: str) -> str:
         if not self.root:

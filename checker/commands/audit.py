@@ -2,8 +2,9 @@
 
 Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.policy.load` loads,
 `checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
-render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
-file is written, so a formatter failure leaves no half-updated set of reports. The console
+render, `checker.storage.atomic` writes them as one set. The output paths and the evidence
+directory are checked before anything is collected; every requested format is rendered before
+any file is written, and the reports and the bundle are replaced together or not at all. The console
 summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
 under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only: stdout is written
 last and a closed stdout (EPIPE) is caught here, so it neither loses the file reports nor
@@ -21,34 +22,38 @@ from checker.model import Severity
 
 def run(args: argparse.Namespace) -> int:
     from checker.collect.gather import gather_snapshots
-    from checker.commands.report import format_options, requested_outputs
+    from checker.commands.report import check_outputs, format_options, requested_outputs
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
-    from checker.policy import load_baseline
-    from checker.storage.atomic import write_text_atomic
+    from checker.policy import load_baseline, policy_path_roots
+    from checker.storage.atomic import write_report_set
 
     outputs = requested_outputs(args)
+    evidence_dir = getattr(args, "evidence_dir", None)
+    check_outputs(outputs)  # before collecting: a FIFO or a full bundle dir must not waste a scan
+    if evidence_dir:
+        from checker.storage.evidence import check_evidence_dir
+
+        check_evidence_dir(evidence_dir)
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
-    baseline = load_baseline(getattr(args, "baseline", None))
+    baseline = load_baseline(getattr(args, "baseline", None), policy_path_roots(getattr(args, "policy_path", [])))
     snapshots = gather_snapshots(args, baseline)
     report = evaluate(baseline, snapshots, fail_on=fail_on)
 
     options = format_options(args)
-    evidence_dir = getattr(args, "evidence_dir", None)
     names = list(outputs)
     if evidence_dir:
         names += [name for name in bundle_files() if name not in outputs]
     rendered = {name: get_formatter(name).format(report, options) for name in names}
     exit_code = int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))
-    # Files first, stdout last: a reader that leaves early (`| head`, `| true`) must not cost
-    # the other reports nor the exit code, which stays what the evaluation says.
-    for name, path in outputs.items():
-        if path != "-":
-            write_text_atomic(path, rendered[name])
+    # Files first (as one set), stdout last: a reader that leaves early (`| head`, `| true`) must
+    # not cost the other reports nor the exit code, which stays what the evaluation says.
+    files = {path: rendered[name] for name, path in outputs.items() if path != "-"}
     if evidence_dir:
-        from checker.storage.evidence import write_evidence_bundle
+        from checker.storage.evidence import evidence_files
 
-        write_evidence_bundle(evidence_dir, report, baseline, rendered)
+        files.update(evidence_files(evidence_dir, report, baseline, rendered))
+    write_report_set(files)
     stdout_open = all(write_stdout(rendered[name]) for name, path in outputs.items() if path == "-")
 
     if not getattr(args, "quiet", False):

@@ -14,9 +14,9 @@ import sys
 from typing import Any
 
 from checker.drift import diff_reports, diff_snapshots, render_json, render_markdown, render_text
-from checker.errors import InputError
+from checker.errors import InputError, UsageError
 from checker.model import RESULTS_FORMAT
-from checker.storage.atomic import write_text_atomic
+from checker.storage.atomic import check_output_paths, write_report_set
 from checker.storage.json_reader import read_json_file
 
 SNAPSHOTS = "snapshots"
@@ -36,6 +36,10 @@ def _kind(path: str, data: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = [(path, render) for path, render in ((args.json, "json"), (args.markdown, "markdown")) if path]
+    if [path for path, _ in outputs].count("-") > 1:
+        raise UsageError("only one of --json and --markdown can go to stdout ('-')")
+    check_output_paths((f"--{render}", path) for path, render in outputs)
     # Each file is read once; its kind decides which loader validates and builds it.
     old_data, new_data = read_json_file(args.old), read_json_file(args.new)
     old_kind, new_kind = _kind(args.old, old_data), _kind(args.new, new_data)
@@ -53,12 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
         drifts = diff_reports(report_from_document(args.old, old_data),
                               report_from_document(args.new, new_data), names=names)
-    outputs = [(path, render) for path, render in ((args.json, "json"), (args.markdown, "markdown")) if path]
-    for path, render in outputs:
-        if render == "json":
-            write_text_atomic(path, render_json(drifts, args.old, args.new, old_kind))
-        else:
-            write_text_atomic(path, render_markdown(drifts, args.old, args.new))
+    write_report_set({path: render_json(drifts, args.old, args.new, old_kind) if render == "json"
+                      else render_markdown(drifts, args.old, args.new) for path, render in outputs})
     if not getattr(args, "quiet", False):
         stream = sys.stderr if any(path == "-" for path, _ in outputs) else sys.stdout
         stream.write(render_text(drifts, args.old, args.new))

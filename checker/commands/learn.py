@@ -15,7 +15,7 @@ from pathlib import Path
 from checker.collect.gather import gather_snapshots, wants_local
 from checker.errors import InputError
 from checker.learn import DEFAULT_EPHEMERAL_RANGE, draft_baseline
-from checker.storage.atomic import write_text_atomic
+from checker.storage.atomic import check_output_path, write_text_atomic
 
 LOCAL_PORT_RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
 
@@ -41,6 +41,7 @@ def schema_reference(output: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_path(args.output, "-o")
     snapshots = gather_snapshots(args, None)
     if not snapshots:
         raise InputError("learn: nothing to learn from (no snapshot was collected or given)")

@@ -2,8 +2,8 @@
 
 Nothing is collected or evaluated: the saved `Report` is read back (`checker.storage.results`)
 and handed to the same formatters `audit` uses, so the bytes are the same as the audit's
-own reports. Every format is rendered before any file is written, then each is written
-atomically. Exit 0 (the verdict was the audit's business).
+own reports. The output paths are checked first; every format is rendered before any file is
+written, then all are replaced as one set. Exit 0 (the verdict was the audit's business).
 
 The options are those of the format registry (`checker.formatters.registry.option_formats`);
 `requested_outputs` and `format_options` are shared with `audit`.
@@ -15,7 +15,7 @@ import argparse
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, get_format, get_formatter, option_formats
-from checker.storage.atomic import write_text_atomic
+from checker.storage.atomic import check_output_paths, write_report_set
 from checker.storage.results import load_report
 
 
@@ -31,6 +31,11 @@ def requested_outputs(args: argparse.Namespace) -> dict[str, str]:
     return outputs
 
 
+def check_outputs(outputs: dict[str, str]) -> None:
+    """Every `{format: path}` usable (`checker.storage.atomic.check_output_path`), before any work."""
+    check_output_paths((get_format(name).flag, path) for name, path in outputs.items())
+
+
 def format_options(args: argparse.Namespace) -> FormatOptions:
     """The per-format options (`--junit-file-attrs`, `--sarif-root`) of `audit` and `report`."""
     return FormatOptions(
@@ -44,9 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if not outputs:
         flags = ", ".join(spec.flag for spec in option_formats())
         raise UsageError(f"report: give at least one of {flags} (PATH or -)")
+    check_outputs(outputs)
     report = load_report(args.results)
     options = format_options(args)
-    rendered = {name: get_formatter(name).format(report, options) for name in outputs}
-    for name, path in outputs.items():
-        write_text_atomic(path, rendered[name])
+    write_report_set({path: get_formatter(name).format(report, options) for name, path in outputs.items()})
     return 0

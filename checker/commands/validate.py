@@ -1,6 +1,7 @@
 """`surfacecheck validate BASELINE...`: schema and semantic checks, no collection.
 
 Prints one `path:line:col: message` per problem, sorted, and exits 2 when there is any;
+`extends` may name files outside a baseline's own directory tree only under a `--policy-path DIR`.
 `--format json` prints `{"valid": bool, "problems": [...]}` for editors and pre-commit.
 """
 
@@ -10,11 +11,11 @@ import argparse
 import json
 
 from checker.errors import ExitCode
-from checker.policy import validate_paths
+from checker.policy import policy_path_roots, validate_paths
 
 
 def run(args: argparse.Namespace) -> int:
-    problems = validate_paths(args.baselines)
+    problems = validate_paths(args.baselines, policy_path_roots(getattr(args, "policy_path", [])))
     if args.format == "json":
         document = {
             "valid": not problems,

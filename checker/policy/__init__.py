@@ -1,6 +1,7 @@
 """The policy stage's entry: baseline YAML files in, a resolved `checker.model.Baseline` out.
 
 Public API (what the rest of surfacecheck imports): `load_baseline`, `validate_paths`,
+`policy_path_roots`,
 `resolved_document`, `DEFAULT_POLICY` and `MAX_BASELINE_BYTES`. The pipeline is described in
 `checker/policy/load.py`; the sections of the format in `checker/policy/sections/`. This
 package reads baseline files and nothing else: no host state, no evaluation.
@@ -8,7 +9,8 @@ package reads baseline files and nothing else: no host state, no evaluation.
 
 from __future__ import annotations
 
-from checker.policy.load import DEFAULT_POLICY, load_baseline, resolved_document, validate_paths
+from checker.policy.load import DEFAULT_POLICY, load_baseline, policy_path_roots, resolved_document, validate_paths
 from checker.policy.yaml_positions import MAX_BASELINE_BYTES
 
-__all__ = ["DEFAULT_POLICY", "MAX_BASELINE_BYTES", "load_baseline", "resolved_document", "validate_paths"]
+__all__ = ["DEFAULT_POLICY", "MAX_BASELINE_BYTES", "load_baseline", "policy_path_roots", "resolved_document",
+           "validate_paths"]

@@ -17,19 +17,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from checker import resources
-from checker.errors import BaselineError, Problem
+from checker.errors import BaselineError, Problem, UsageError
 from checker.model import Baseline
-from checker.policy.extends import first_occurrences, load_chain, merge_files
+from checker.policy.extends import ParentRoots, first_occurrences, load_chain, merge_files
 from checker.policy.sections import SECTIONS
 from checker.policy.yaml_positions import whole_file_error
 
 DEFAULT_POLICY = "builtin:default"
 
 
-def load_baseline(path: str | None = None) -> Baseline:
+def load_baseline(path: str | None = None, policy_paths: Sequence[str] = ()) -> Baseline:
     """Load, validate and resolve a baseline; None = the bundled `policies/default.yaml`.
 
-    Raises `BaselineError` (an `InputError`, exit 2) listing every located problem.
+    `extends` may lead into the baseline's own directory tree, `builtin:` policies and the
+    `policy_paths` directories (`--policy-path`) only. Raises `BaselineError` (an `InputError`,
+    exit 2) listing every located problem.
     """
     display = path or DEFAULT_POLICY
     if display.startswith(resources.BUILTIN_PREFIX):
@@ -40,16 +42,25 @@ def load_baseline(path: str | None = None) -> Baseline:
         real = str(resources.policy_file(policy))
     else:
         real = display
-    files = first_occurrences(load_chain(display, os.path.abspath(real)))
+    roots = ParentRoots.for_baseline(real, policy_paths)
+    files = first_occurrences(load_chain(display, os.path.abspath(real), roots))
     return merge_files(files, display)
 
 
-def validate_paths(paths: Sequence[str]) -> list[Problem]:
+def policy_path_roots(directories: Sequence[str]) -> tuple[str, ...]:
+    """`--policy-path DIR...` checked: each must be an existing directory (`UsageError` otherwise)."""
+    for directory in directories:
+        if not os.path.isdir(directory):
+            raise UsageError(f"--policy-path {directory}: not a directory")
+    return tuple(directories)
+
+
+def validate_paths(paths: Sequence[str], policy_paths: Sequence[str] = ()) -> list[Problem]:
     """Every problem in every file (empty = all valid), sorted; for `surfacecheck validate`."""
     problems: list[Problem] = []
     for path in paths:
         try:
-            load_baseline(path)
+            load_baseline(path, policy_paths)
         except BaselineError as exc:
             problems.extend(exc.problems)
     return sorted(set(problems), key=Problem.sort_key)

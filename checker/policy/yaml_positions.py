@@ -1,8 +1,12 @@
 """A baseline file read as YAML with the position of every value and key; the loader's first step.
 
 Safety (the baseline may come from a pull request):
-* files over `MAX_BASELINE_BYTES` are refused before being read, so a 100 MB file costs
-  nothing; binary (NUL) and non-UTF-8 files are refused with the offending line;
+* the file is read by checker/storage/inputs.py: a FIFO, device, socket or directory is
+  refused without blocking, and a file over `MAX_BASELINE_BYTES` is refused after reading one
+  byte more than that, so a 100 MB file (or /dev/zero) costs nothing; binary (NUL) and
+  non-UTF-8 files are refused with the offending line;
+* nesting deeper than `MAX_DEPTH` is refused where the limit is hit (line and column), before
+  Python's recursion limit is reached;
 * YAML is *composed* with PyYAML's SafeLoader (no object construction at all), and only
   the core tags (str, int, float, bool, null, timestamp, map, seq) are accepted, so
   `!!python/object` and friends are errors, not code;
@@ -17,6 +21,7 @@ This module knows YAML, not baselines: the schema (`schema.py`), the meaning of 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -26,11 +31,14 @@ import yaml
 
 from checker.errors import BaselineError, Problem
 from checker.model import Location
+from checker.storage.inputs import UnusableFile, read_bounded
 
 MAX_BASELINE_BYTES = 1024 * 1024
 """Largest baseline file accepted (1 MiB): real baselines are a few KiB."""
 MAX_NODES = 100_000
 """Largest number of YAML nodes visited while converting (aliases counted each time)."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted: real baselines nest 4 or 5 levels."""
 Path = tuple[str | int, ...]
 """A JSON path inside a document: keys and list indexes."""
 Positions = dict[Path, tuple[int, int]]
@@ -94,22 +102,18 @@ def read_document(path: str, real_path: str | None = None) -> Document:
     """Read and compose one baseline file. Raises `BaselineError` with located problems."""
     real = real_path or path
     try:
-        if os.path.isdir(real):
-            raise whole_file_error(path, "is a directory, not a baseline file")
-        size = os.path.getsize(real)
-        if size > MAX_BASELINE_BYTES:
-            raise whole_file_error(path, f"file is too large ({size} bytes; a baseline may be at most "
-                                    f"{MAX_BASELINE_BYTES} bytes)")
-        with open(real, "rb") as handle:
-            raw = handle.read(MAX_BASELINE_BYTES + 1)
+        raw = read_bounded(real, MAX_BASELINE_BYTES, "a baseline file")
+    except UnusableFile as exc:
+        if exc.errno == errno.EFBIG:
+            raise whole_file_error(path, f"file is too large (a baseline may be at most {MAX_BASELINE_BYTES} "
+                                         "bytes)") from None
+        raise whole_file_error(path, str(exc.strerror)) from None
     except FileNotFoundError:
         raise whole_file_error(path, "no such file") from None
     except PermissionError:
         raise whole_file_error(path, "permission denied") from None
     except OSError as exc:
         raise whole_file_error(path, f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BASELINE_BYTES:
-        raise whole_file_error(path, f"file is too large (a baseline may be at most {MAX_BASELINE_BYTES} bytes)")
     sha256 = hashlib.sha256(raw).hexdigest()
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
@@ -127,7 +131,7 @@ def read_document(path: str, real_path: str | None = None) -> Document:
 def compose_yaml(text: str, path: str) -> tuple[dict[str, Any], Positions, Positions]:
     """Parse YAML text into plain data plus positions, refusing anything unsafe or ambiguous."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_DepthLimitedLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -159,6 +163,26 @@ def compose_yaml(text: str, path: str) -> tuple[dict[str, Any], Positions, Posit
         raise BaselineError(converter.problems)
     assert isinstance(data, dict)
     return data, converter.positions, converter.key_positions
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses nesting deeper than `MAX_DEPTH` at the node where the
+    limit is hit. PyYAML composes recursively: without this, 100,000 `[` end in a
+    RecursionError that knows no position."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _NodeConverter:

@@ -7,8 +7,9 @@ Contents:
 * `baseline.resolved.yaml`: the baseline after `extends` merging, as it was evaluated;
 * `SHA256SUMS`: `sha256sum -c SHA256SUMS` (run inside DIR) verifies every file above.
 
-The directory must be empty or absent: a bundle never mixes two audits. Each file is
-written atomically, and `SHA256SUMS` last, so a bundle with a `SHA256SUMS` is complete.
+The directory must be empty or absent (checked before collecting, and again when writing): a
+bundle never mixes two audits. Its files are written with the run's other reports as one set
+(checker/storage/atomic.py), `SHA256SUMS` renamed last, so a bundle with a `SHA256SUMS` is complete.
 Formats the caller already rendered (with its `FormatOptions`) are reused as they are;
 missing ones are rendered here with the default options.
 """
@@ -24,7 +25,7 @@ from checker.errors import UsageError
 from checker.formatters import FormatOptions, bundle_files, get_formatter
 from checker.model import Baseline, Report, Snapshot
 from checker.model.text import printable_line
-from checker.storage.atomic import write_text_atomic
+from checker.storage.atomic import check_writable_directory, write_report_set
 
 BASELINE_FILE = "baseline.resolved.yaml"
 SNAPSHOT_DIR = "snapshots"
@@ -33,12 +34,13 @@ CHECKSUMS_FILE = "SHA256SUMS"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def write_evidence_bundle(
+def evidence_files(
     directory: str, report: Report, baseline: Baseline, rendered: Mapping[str, str]
-) -> None:
-    """Write the bundle into `directory` (created if absent). Refuses a non-empty directory.
+) -> dict[str, str]:
+    """`{path: text}` of every file of the bundle in `directory`, `SHA256SUMS` last: the caller
+    writes them with the run's other reports as one set (`checker.storage.atomic.write_report_set`).
     `rendered` holds the formats the caller already rendered, by format name."""
-    _prepare(directory)
+    check_evidence_dir(directory)
     files: dict[str, str] = {}
     for fmt, name in bundle_files().items():
         text = rendered.get(fmt)
@@ -46,19 +48,24 @@ def write_evidence_bundle(
     for name, snapshot in _snapshot_files(report).items():
         files[f"{SNAPSHOT_DIR}/{name}"] = _snapshot_json(snapshot)
     files[BASELINE_FILE] = _baseline_yaml(baseline)
-
-    os.makedirs(os.path.join(directory, SNAPSHOT_DIR), exist_ok=True)
-    sums = []
-    for name in sorted(files):
-        data = files[name]
-        write_text_atomic(os.path.join(directory, name), data)
-        sums.append(f"{hashlib.sha256(data.encode('utf-8')).hexdigest()}  {name}\n")
-    write_text_atomic(os.path.join(directory, CHECKSUMS_FILE), "".join(sums))
+    sums = "".join(f"{hashlib.sha256(files[name].encode('utf-8')).hexdigest()}  {name}\n" for name in sorted(files))
+    paths = {os.path.join(directory, name): files[name] for name in sorted(files)}
+    paths[os.path.join(directory, CHECKSUMS_FILE)] = sums
+    return paths
 
 
-def _prepare(directory: str) -> None:
+def write_evidence_bundle(
+    directory: str, report: Report, baseline: Baseline, rendered: Mapping[str, str]
+) -> None:
+    """Write the bundle alone (as one set) into `directory`, created if absent."""
+    write_report_set(evidence_files(directory, report, baseline, rendered))
+
+
+def check_evidence_dir(directory: str) -> None:
+    """`UsageError` unless `directory` is an empty directory, or absent with a writable parent.
+    Run before collecting (nothing is written when the bundle could not be) and again at writing."""
     if os.path.lexists(directory):
-        if not os.path.isdir(directory):
+        if not os.path.isdir(directory) or os.path.islink(directory):
             raise UsageError(f"--evidence-dir {directory}: exists and is not a directory")
         try:
             entries = os.listdir(directory)
@@ -67,11 +74,7 @@ def _prepare(directory: str) -> None:
         if entries:
             raise UsageError(f"--evidence-dir {directory}: not empty; an evidence bundle needs an empty "
                              "or new directory")
-        return
-    try:
-        os.makedirs(directory)
-    except OSError as exc:
-        raise UsageError(f"--evidence-dir {directory}: cannot create: {exc.strerror or exc}") from exc
+    check_writable_directory(os.path.abspath(directory), f"--evidence-dir {directory}")
 
 
 def _snapshot_files(report: Report) -> dict[str, Snapshot]:

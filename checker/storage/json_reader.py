@@ -1,5 +1,6 @@
 """The one reader of JSON input files (snapshots, saved results, the two files `diff` compares):
-bounded in size, decoded strictly, and every failure one `InputError` line (`PATH: message`,
+read through the one bounded, non-blocking reader (checker/storage/inputs.py: regular files
+only, at most `MAX_JSON_BYTES`), decoded strictly, and every failure one `InputError` line (`PATH: message`,
 with line and column for a syntax error). What the data means is the caller's business.
 """
 
@@ -9,6 +10,7 @@ import json
 from typing import Any
 
 from checker.errors import InputError
+from checker.storage.inputs import UnusableFile, read_bounded
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
 """Refuse larger files instead of exhausting memory (a 1,000-host results file or a snapshot
@@ -19,22 +21,19 @@ def read_json_file(path: str, *, kind: str | None = None) -> Any:
     """The decoded JSON document in `path`.
 
     `kind` names what the file should be (`snapshot`) for the two mistakes a user makes most
-    with `--snapshot`: then a missing file is `PATH: no such file` and a directory `PATH: is a
-    directory, not a snapshot file`. Without it (`report`, `diff`) every unreadable file is
-    `PATH: cannot read: <reason>`, as those commands have always said.
+    with `--snapshot`: then a missing file is `PATH: no such file` and a directory (or FIFO,
+    device, socket) `PATH: is a directory, not a snapshot file`. Without it (`report`, `diff`)
+    every unusable file is `PATH: cannot read: <reason>`, as those commands have always said.
     """
+    what = f"a {kind} file" if kind else "a regular file"
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_JSON_BYTES + 1)
+        raw = read_bounded(path, MAX_JSON_BYTES, what)
+    except UnusableFile as exc:
+        raise InputError(f"{path}: {exc.strerror}" if kind else f"{path}: cannot read: {exc.strerror}") from None
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file" if kind else f"{path}: cannot read: {exc.strerror}") from None
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory, not a {kind} file" if kind
-                         else f"{path}: cannot read: {exc.strerror}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputError(f"{path}: larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB")
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -85,7 +85,7 @@ def test_playbook_collects_fetches_and_audits_centrally(tmp_path: Path, forbidde
     out = tmp_path / "out"
     snapshot = out / "snapshots" / "localhost.json"
     assert snapshot.is_file()
-    assert not (tmp_path / "remote" / "surfacecheck-localhost.json").exists(), "the host keeps no snapshot"
+    assert not any((tmp_path / "remote").iterdir()), "the host keeps no snapshot nor scratch directory"
     from checker.storage.snapshots import load_snapshot
 
     assert any(listener.port == forbidden_listener for listener in load_snapshot(str(snapshot)).listeners)

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from checker import _subprocess
 from checker.collect.local import collect_local
 from checker.model import Collector, CollectorStatus
 from checker.resources import load_schema
@@ -110,7 +111,7 @@ def test_runtime_without_systemd_pid1_is_unavailable_with_reason() -> None:
 def test_systemctl_absent_from_path(unit_root: Path, tmp_path_factory: pytest.TempPathFactory,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     empty_bin = tmp_path_factory.mktemp("bin")
-    monkeypatch.setenv("PATH", str(empty_bin))
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", (str(empty_bin),))
     snapshot = collect_local(root=str(unit_root))
     unit_files = snapshot.collector(Collector.UNIT_FILES)
     assert (unit_files.status, unit_files.reason) == (CollectorStatus.FAILED, "systemctl: not found on PATH")
@@ -148,7 +149,7 @@ def test_systemctl_absent_on_a_systemd_image_is_a_failure_not_sysv(
     (tmp_path / "etc/init.d/xinetd").write_text("#!/bin/sh\n")
     empty_bin = tmp_path / "bin-empty"
     empty_bin.mkdir()
-    monkeypatch.setenv("PATH", str(empty_bin))
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", (str(empty_bin),))
     snapshot = collect_local(root=str(tmp_path))
     run = snapshot.collector(Collector.UNIT_FILES)
     assert (run.status, run.reason) == (CollectorStatus.FAILED, "systemctl: not found on PATH")
@@ -180,7 +181,7 @@ def test_a_broken_systemctl_is_a_recorded_failure(script: str, expected: str, tm
     fake = fake_bin / "systemctl"
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake_bin}:/usr/bin:/bin")
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", (str(fake_bin), "/usr/bin", "/bin"))
     monkeypatch.setattr(systemd, "SYSTEMCTL_TIMEOUT", 0.5)
     snapshot = collect_local(root=str(tmp_path))
     run = snapshot.collector(Collector.UNIT_FILES)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from checker import _subprocess
 from checker.collect.gather import gather_snapshots
 from checker.collect.nmap.args import EMITTED_OPTIONS
 from checker.errors import CheckerError
@@ -36,7 +37,9 @@ from support.ports import held_port, port_of
 pytestmark = pytest.mark.integration
 
 NMAP_VALUE_OPTIONS = {"-oX": re.compile(r"-"), "-p": re.compile(r"\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*"),
-                      "--top-ports": re.compile(r"\d{1,5}"), "--host-timeout": re.compile(r"\d{1,5}s")}
+                      "--top-ports": re.compile(r"\d{1,5}"), "--host-timeout": re.compile(r"\d{1,5}s"),
+                      "--datadir": re.compile(r"/usr(/local)?/share/nmap")}
+"""`--datadir` is the system's nmap data directory, never a value from the baseline or command line."""
 SYSTEMCTL_WORDS = {"list-unit-files", "list-units", "--all", "--output=json", "--no-pager"}
 LOOPBACK_TARGET = re.compile(r"127\.\d{1,3}\.\d{1,3}\.\d{1,3}(-\d{1,3})?(/\d{1,2})?")
 
@@ -157,7 +160,7 @@ def test_control_a_benign_target_reaches_the_fake_nmap(tmp_path: Path, fakes: Fa
     assert len(calls) == 1, fakes.calls()
     argv = calls[0]
     assert_nmap_argv_allowed(argv)
-    assert argv[:4] == ["-oX", "-", "-n", "-Pn"]
+    assert argv[:6] == ["-oX", "-", "-n", "--datadir", argv[4], "-Pn"] and argv[4].endswith("/share/nmap")
     assert argv[argv.index("--") + 1:] == ["127.0.0.2"] and "-p" in argv and str(port) in argv
 
 
@@ -254,7 +257,7 @@ def _gather_args() -> argparse.Namespace:
 
 def test_hostile_targets_in_a_baseline_object(fakes: FakeBin, sentinel: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A Baseline built in code (not loaded from YAML) is validated again by the collect stage."""
-    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", fakes.search_path())
     for value in [*hostile_values(sentinel), *target_shapes(sentinel), "127.0.0.2\x00-oN"]:
         with pytest.raises(CheckerError) as info:
             gather_snapshots(_gather_args(), Baseline(path="b.yaml", name="b", targets=("127.0.0.2", value)))
@@ -265,7 +268,7 @@ def test_hostile_targets_in_a_baseline_object(fakes: FakeBin, sentinel: Path, mo
 @pytest.mark.parametrize("field", ["tcp_ports", "udp_ports"])
 def test_hostile_port_specs_in_a_baseline_object(fakes: FakeBin, sentinel: Path, monkeypatch: pytest.MonkeyPatch,
                                                  field: str) -> None:
-    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", fakes.search_path())
     for value in [*hostile_values(sentinel), *target_shapes(sentinel), "127.0.0.2\x00-oN"]:
         baseline = Baseline(path="b.yaml", name="b", targets=("127.0.0.2",), scan=ScanSettings(**{field: value}))
         with pytest.raises(CheckerError) as info:
@@ -280,7 +283,7 @@ def test_hostile_port_specs_in_a_baseline_object(fakes: FakeBin, sentinel: Path,
 ])
 def test_hostile_scan_settings_in_a_baseline_object(fakes: FakeBin, monkeypatch: pytest.MonkeyPatch, field: str,
                                                     value: object) -> None:
-    monkeypatch.setenv("PATH", fakes.env()["PATH"])
+    monkeypatch.setattr(_subprocess, "TOOL_SEARCH_PATH", fakes.search_path())
     baseline = Baseline(path="b.yaml", name="b", targets=("127.0.0.2",), scan=ScanSettings(**{field: value}))
     with pytest.raises(CheckerError) as info:
         gather_snapshots(_gather_args(), baseline)

@@ -31,10 +31,18 @@ def run_cli(*args: str, cwd: str | os.PathLike[str] | None = None, env: dict[str
             timeout: float = 120, prelude: str = "") -> subprocess.CompletedProcess[str]:
     """Run `python -m checker ARGS` as a user would, capturing text output.
 
-    `prelude` is Python run before the CLI's own entry point. It exists for one thing only:
+    `prelude` is Python run before the CLI's own entry point. It exists for two things only:
     lowering a hard-coded timeout the CLI offers no override for (see
-    tests/reliability/test_faults.py::test_systemctl_hanging_past_the_timeout).
+    tests/reliability/test_faults.py::test_systemctl_hanging_past_the_timeout), and putting fake
+    programs on the tool search path: an `env` holding `support.fakes.TOOL_PATH_KEY` (from
+    `FakeBin.env()`) sets `checker._subprocess.TOOL_SEARCH_PATH`, which no environment variable can.
     """
+    from support.fakes import TOOL_PATH_KEY
+
+    if env is not None and TOOL_PATH_KEY in env:
+        env = dict(env)
+        search_path = tuple(env.pop(TOOL_PATH_KEY).split(os.pathsep))
+        prelude = f"import checker._subprocess\nchecker._subprocess.TOOL_SEARCH_PATH = {search_path!r}\n{prelude}"
     if prelude:
         code = f"import sys\n{prelude}\nfrom checker._cli import main\nsys.exit(main(sys.argv[1:]))"
         argv = [sys.executable, "-c", code, *args]

@@ -1,4 +1,9 @@
-"""Fake `nmap` and `systemctl` programs first on PATH: they record how they were called.
+"""Fake `nmap` and `systemctl` programs first on the tool search path: they record how they were called.
+
+surfacecheck never looks programs up in the caller's `$PATH` (checker/_subprocess.py): it searches
+`checker._subprocess.TOOL_SEARCH_PATH`. `FakeBin.env()` therefore carries the search path in
+`TOOL_PATH_KEY`, which `support.run_cli` turns into a prelude that sets that attribute inside the
+CLI process; in-process tests set it with `monkeypatch` and `FakeBin.search_path()`.
 
 The one recorder of the suite. Each fake is a small Python program (run by this
 interpreter) that appends `{"program": NAME, "argv": [...]}` to a JSON-lines log, then does
@@ -18,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAFE_PATH_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+TOOL_PATH_KEY = "SURFACECHECK_TEST_TOOL_PATH"
+"""Read by `support.run_cli` only (never by surfacecheck): the tool search path to set in the CLI."""
 
 RECORDER = '''\
 #!{python}
@@ -70,9 +78,13 @@ class FakeBin:
         if real:
             (self.directory / name).symlink_to(real)
 
+    def search_path(self, *, only: bool = False) -> tuple[str, ...]:
+        """This directory first (or alone), then the system directories."""
+        return (str(self.directory),) if only else (str(self.directory), *SAFE_PATH_DIRS)
+
     def env(self, *, only: bool = False, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        path = str(self.directory) if only else os.pathsep.join([str(self.directory), *SAFE_PATH_DIRS])
-        return {**os.environ, "PATH": path, **(extra or {})}
+        path = os.pathsep.join(self.search_path(only=only))
+        return {**os.environ, "PATH": path, TOOL_PATH_KEY: path, **(extra or {})}
 
     def calls(self, program: str | None = None) -> list[list[str]]:
         """The argv of every run of PROGRAM (of every fake when None), in order."""

@@ -205,9 +205,10 @@ def test_ansible_recipe_structure() -> None:
     assert collect_play["hosts"] == "all"
     assert audit_play["hosts"] == "localhost" and audit_play["connection"] == "local"
     modules = [next(key for key in task if key.startswith("ansible.builtin.")) for task in collect_play["tasks"]]
-    assert modules == ["ansible.builtin.command", "ansible.builtin.fetch", "ansible.builtin.set_fact",
-                       "ansible.builtin.file"]
-    collect = collect_play["tasks"][0]["ansible.builtin.command"]["argv"]
+    assert modules == ["ansible.builtin.tempfile", "ansible.builtin.command", "ansible.builtin.fetch",
+                       "ansible.builtin.set_fact", "ansible.builtin.file"]
+    assert collect_play["tasks"][0]["ansible.builtin.tempfile"]["state"] == "directory"  # private, not /tmp/NAME
+    collect = collect_play["tasks"][1]["ansible.builtin.command"]["argv"]
     assert "'collect', '--local'" in collect
     (audit,) = [task["ansible.builtin.command"]["argv"] for task in audit_play["tasks"]
                 if "ansible.builtin.command" in task]

@@ -7,7 +7,7 @@ validated by `checker.collect.nmap.targets` and follow a `--` end-of-options mar
 
 Never emitted, whatever the baseline or the command line say: `--script`/`-sC`/`-A`
 (NSE runs code), any `-o*` except `-oX -` (writes files), `-iL`/`-iR` (reads files, picks
-random hosts), `--datadir`, `--servicedb`, `--versiondb`, `--resume`, `--stylesheet`,
+random hosts), a `--datadir` of anyone's choosing, `--servicedb`, `--versiondb`, `--resume`, `--stylesheet`,
 `--privileged`, `-e`/`-S`/`--proxies`/`--spoof-mac`.
 
 Choices, and why:
@@ -21,6 +21,10 @@ Choices, and why:
 - TCP and UDP are separate nmap runs: nmap cannot give TCP a port list and UDP a top-N in
   one run (`--top-ports` spans both protocols), and UDP is slow, so it runs beside TCP.
 - `--host-timeout Ns` always, so one slow host ends as `timedout` for that host only.
+- `--datadir DIR` with the system's nmap data directory (found by checker/collect/nmap/scan.py
+  next to the nmap binary, never taken from a user): nmap then reads its scripts and probes
+  from there first, not from `$NMAPDIR` or `~/.nmap` (the environment is cleared as well, by
+  checker/_subprocess.py).
 
 This module does not run nmap and does no I/O.
 """
@@ -38,7 +42,7 @@ from checker.model.port_spec import MAX_TOP_PORTS, PortSpec, PortSpecError, Port
 
 EMITTED_OPTIONS = frozenset({
     "-oX", "-n", "-Pn", "-6", "-sS", "-sT", "-sU", "-sV", "-p", "--top-ports",
-    "-T0", "-T1", "-T2", "-T3", "-T4", "-T5", "--host-timeout", "--",
+    "-T0", "-T1", "-T2", "-T3", "-T4", "-T5", "--host-timeout", "--datadir", "--",
 })
 """Every option `build_nmap_argv` can produce. Tests assert nothing else ever appears."""
 
@@ -128,8 +132,10 @@ def build_nmap_argv(
     protocol: Protocol,
     privileged: bool,
     nmap: str = "nmap",
+    datadir: str | None = None,
 ) -> NmapInvocation:
-    """The argv of one nmap run over `targets` (one family; all explicit or none) for `protocol`."""
+    """The argv of one nmap run over `targets` (one family; all explicit or none) for `protocol`;
+    `datadir` is the system's nmap data directory (an absolute path), None for none."""
     settings = validate_scan_settings(settings)
     if not targets:
         raise ValueError("no targets")
@@ -145,6 +151,10 @@ def build_nmap_argv(
         raise ValueError(f"{field} is none: no {protocol} run to build")
 
     argv: list[str] = [nmap, "-oX", "-", "-n"]
+    if datadir is not None:
+        if not datadir.startswith("/") or "\0" in datadir:
+            raise ValueError(f"not an absolute data directory: {datadir!r}")
+        argv += ["--datadir", datadir]
     if families == {"ipv6"}:
         argv.append("-6")
     if targets[0].explicit:

@@ -1,8 +1,10 @@
 """The outside view: run nmap against validated targets and turn its XML into per-host results.
 
-I/O only: the argv comes from `nmap_args.build_nmap_argv`, the process runs through
-`checker._subprocess.run_command` (argument list, hard timeout), and the XML is read by
-`nmap_xml.parse_nmap_run`. This module never builds an nmap option itself, never runs a
+I/O only: the argv comes from `nmap_args.build_nmap_argv`, with nmap's absolute path (from
+`checker._subprocess.resolve_program`, recorded as `NetworkView.arguments[0]`; nmap's version is
+the XML's `NetworkView.scanner_version`) and `--datadir` (`nmap_data_dir`); the process runs
+through `checker._subprocess.run_command` (argument list, hard timeout, minimal environment),
+and the XML is read by `nmap_xml.parse_nmap_run`. This module never builds an nmap option itself, never runs a
 shell, and never turns a failure into an empty view: a missing nmap, an nmap killed or
 timed out, truncated or malformed XML, nmap's own error, a host nmap gave up on
 (`--host-timeout`) or a named target nmap did not report are each a `HostScan` whose
@@ -46,7 +48,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
-from checker._subprocess import CommandFailed, run_command
+from checker._subprocess import CommandFailed, resolve_program, run_command
 from checker.collect import utc_now
 from checker.collect.nmap.args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
 from checker.collect.nmap.merge import HostScan, merge_host_scans
@@ -55,6 +57,9 @@ from checker.collect.nmap.xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
 from checker.model import Collector, CollectorRun, CollectorStatus, NetworkView, Protocol, ScanSettings
 from checker.model.network import same_host_name
+
+NMAP_DATA_DIRS = ("/usr/share/nmap", "/usr/local/share/nmap")
+"""System data directories, in the order tried after the binary's own prefix."""
 
 NMAP_HOSTGROUP = 64
 """Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""
@@ -86,13 +91,25 @@ def plan_groups(targets: Sequence[Target]) -> list[tuple[Target, ...]]:
 
 def plan_invocations(
     targets: Sequence[Target], settings: ScanSettings, *, privileged: bool, nmap: str = "nmap",
+    datadir: str | None = None,
 ) -> list[NmapInvocation]:
     """Every nmap run needed: one per group and protocol (TCP, and UDP when asked)."""
     settings = validate_scan_settings(settings)
     protocols = [p for p, spec in ((Protocol.TCP, settings.tcp_ports), (Protocol.UDP, settings.udp_ports))
                  if not parse_port_spec(spec, field="", allow_none=True).none]
-    return [build_nmap_argv(settings, group, protocol=protocol, privileged=privileged, nmap=nmap)
+    return [build_nmap_argv(settings, group, protocol=protocol, privileged=privileged, nmap=nmap, datadir=datadir)
             for group in plan_groups(targets) for protocol in protocols]
+
+
+def nmap_data_dir(program: str) -> str | None:
+    """nmap's data directory: `PREFIX/share/nmap` of the binary's `PREFIX/bin/nmap`, else the
+    first system one that holds `nmap-services`; None when there is none (nmap then uses the
+    directory compiled into it; `$NMAPDIR` never reaches it, see checker/_subprocess.py)."""
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(program)))
+    for candidate in (os.path.join(prefix, "share", "nmap"), *NMAP_DATA_DIRS):
+        if os.path.isfile(os.path.join(candidate, "nmap-services")):
+            return candidate
+    return None
 
 
 def process_timeout(invocation: NmapInvocation, settings: ScanSettings) -> float:
@@ -198,8 +215,14 @@ def scan_targets(
         raise ValueError("jobs must be >= 1")
     if privileged is None:
         privileged = os.geteuid() == 0
-    invocations = plan_invocations(targets, settings, privileged=privileged, nmap=nmap)
     started_at = utc_now()
+    try:  # the absolute path runs, and is recorded as `NetworkView.arguments[0]`
+        program = resolve_program(nmap)
+    except CommandFailed as exc:
+        planned = plan_invocations(targets, settings, privileged=privileged, nmap=nmap)
+        return merge_host_scans([_target_failed(t, str(exc), started_at) for inv in planned for t in inv.targets])
+    invocations = plan_invocations(targets, settings, privileged=privileged, nmap=program,
+                                   datadir=nmap_data_dir(program))
     outcomes: list[list[HostScan]] = [[] for _ in invocations]
     with ThreadPoolExecutor(max_workers=min(jobs, len(invocations)), thread_name_prefix="nmap") as pool:
         futures = {pool.submit(_run_one, inv, settings, started_at): i for i, inv in enumerate(invocations)}

@@ -5,11 +5,14 @@ What it is for: `read_xinetd(conf_path, root)` reads the main file, gives the pa
 (checker/collect/xinetd/parser.py) a `RootedXinetdFiles` for its includes, and the lookups
 xinetd would make on that host (`host_lookups`). Paths and symlinks are resolved inside the
 root by checker/collect/rooted.py. The only place of the package that opens files; it does no
-parsing of its own.
+parsing of its own. Every read is bounded and never blocks (checker/storage/inputs.py): a FIFO,
+a device (`include /dev/zero`) or an oversized file or set is an unreadable include, so the
+xinetd collector reports `failed`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Mapping
@@ -24,6 +27,14 @@ from checker.collect.xinetd.etc_tables import (
 )
 from checker.collect.xinetd.model import XinetdConfig, XinetdHost
 from checker.collect.xinetd.parser import parse_xinetd
+from checker.storage.inputs import UnusableFile, read_bounded, size_text
+
+MAX_XINETD_FILE_BYTES = 1024 * 1024
+"""Largest xinetd file read (xinetd.conf or one include): real ones are a few KiB."""
+MAX_XINETD_CONFIG_BYTES = 16 * 1024 * 1024
+"""Largest configuration set read in all (main file and every include)."""
+MAX_HOST_TABLE_BYTES = 64 * 1024 * 1024
+"""Largest /etc table read for xinetd's lookups (passwd, group, services, hosts, protocols, rpc)."""
 
 
 class RootedXinetdFiles(RootedFiles):
@@ -37,6 +48,31 @@ class RootedXinetdFiles(RootedFiles):
     def __init__(self, root: str | None = None, redirect: Mapping[str, str] | None = None) -> None:
         super().__init__(root)
         self.redirect = dict(redirect or {})
+        self.config_bytes_left = MAX_XINETD_CONFIG_BYTES
+        """What the configuration set (main file and every include) may still add."""
+
+    def read_text(self, path: str, limit: int = MAX_XINETD_FILE_BYTES) -> str:
+        """One file of the configuration: at most `MAX_XINETD_FILE_BYTES`, and the whole set at
+        most `MAX_XINETD_CONFIG_BYTES`; raises OSError (`UnusableFile` past a bound, a FIFO or a
+        device), which the parser records as an unreadable include: the evidence is incomplete.
+
+        Decoded from bytes, so line ends stay as written: Python's universal newlines would turn a
+        CRLF file into a clean one, but xinetd ends lines at `\n` only (`stream\r` is a bad socket
+        type and a CRLF file runs nothing; the parser's `Lines` keeps the CR for exactly that)."""
+        bound = min(limit, self.config_bytes_left)
+        try:
+            data = read_bounded(self.host_path(path), bound, "a configuration file")
+        except UnusableFile as exc:
+            if exc.errno == errno.EFBIG and bound < limit:
+                raise UnusableFile(errno.EFBIG, f"the xinetd configuration set is larger than "
+                                                f"{size_text(MAX_XINETD_CONFIG_BYTES)} in all", path) from None
+            raise
+        self.config_bytes_left -= len(data)
+        return data.decode("utf-8", "replace")
+
+    def read_table(self, path: str) -> str:
+        """A lookup table of the host (/etc/services, /etc/passwd...): at most `MAX_HOST_TABLE_BYTES`."""
+        return super().read_text(path, MAX_HOST_TABLE_BYTES)
 
     def host_path(self, path: str) -> str:
         for source, target in self.redirect.items():
@@ -44,14 +80,6 @@ class RootedXinetdFiles(RootedFiles):
                 return target + path[len(source):]
         return super().host_path(path)
 
-    def read_text(self, path: str) -> str:
-        """The file's text with its line ends as written (undecodable bytes replaced).
-
-        Python's universal newlines would turn a CRLF file into a clean one; xinetd ends lines
-        at `\n` only, so `stream\r` is a bad socket type and a CRLF file runs nothing (the
-        parser's `Lines` keeps the CR for exactly that)."""
-        with open(self.host_path(path), encoding="utf-8", errors="replace", newline="") as handle:
-            return handle.read()
 
     def list_dir(self, path: str) -> list[str]:
         """Entry names of a directory; raises OSError (the parser says what it means)."""
@@ -67,7 +95,7 @@ def host_lookups(files: RootedXinetdFiles, *, check_accounts: bool = True) -> Xi
 
     def read(path: str) -> str:
         try:
-            return files.read_text(path)
+            return files.read_table(path)
         except OSError:
             return ""
 

@@ -1,5 +1,6 @@
 """The baseline's own description: `name`, `description`, `defaults`, `targets` and `controls`.
 
+`targets` are checked with the scan-target validator of `audit` (checker/collect/nmap/targets.py).
 Each is a setting the last file that sets it wins (`controls` merge key by key). A baseline
 that names itself nowhere is named after its top-level file (set by the loader, kept here).
 `version` and `extends` are the loader's (`checker/policy/extends.py`), not a section's.
@@ -29,11 +30,28 @@ class DeclaredMetadata:
     controls: Mapping[str, str]
 
 
+def _target_problems(doc: Document) -> list[Problem]:
+    """`targets:` checked by the validator `audit` uses before anything reaches nmap, each
+    refusal at its entry: `validate` must not pass what `audit` then refuses. The size limit
+    (`--allow-large-scan`) is a command-line choice, so it is not applied here."""
+    from checker.collect.nmap.targets import parse_target
+    from checker.errors import TargetError
+
+    problems = []
+    for index, target in enumerate(doc.data.get("targets", [])):
+        try:
+            parse_target(target, allow_large_scan=True)
+        except TargetError as exc:
+            problems.append(doc.problem(("targets", index), f"targets[{index}]: {exc}"))
+    return problems
+
+
 class MetadataSection(BaselineSection[DeclaredMetadata]):
     keys = ("name", "description", "defaults", "targets", "controls")
 
     def parse(self, doc: Document, problems: list[Problem]) -> DeclaredMetadata:
         data = doc.data
+        problems.extend(_target_problems(doc))
         defaults = data.get("defaults", {})
         return DeclaredMetadata(
             name=data.get("name"),

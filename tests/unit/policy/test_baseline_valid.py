@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
+from checker.errors import BaselineError
 from checker.model import CheckId, DefaultPolicy, Exposure, PortRange, Protocol, Severity
 from checker.policy import load_baseline, resolved_document, validate_paths
 from support import ASSETS, REPO_ROOT
@@ -138,7 +139,8 @@ def test_extends_merges_in_order_and_later_wins(tmp_path: Path) -> None:
         "waivers:\n  - {check: port-forbidden, reason: child, expires: 2030-01-01}\n"
     )
     child = tmp_path / "sub" / "child.yaml"
-    baseline = load_baseline(str(child))
+    # ../common.yaml is outside sub/, the loaded baseline's tree: allowed by naming its directory
+    baseline = load_baseline(str(child), policy_paths=[str(tmp_path)])
     assert baseline.name == "child"
     assert baseline.default_severity is Severity.LOW  # inherited
     assert baseline.ports.default is DefaultPolicy.DENY  # inherited
@@ -296,3 +298,18 @@ def test_diamond_extends_applies_the_shared_parent_once(tmp_path: Path) -> None:
     assert [(str(a.ports), a.process) for a in baseline.ports.allow] == [("21", "vsftpd")]
     assert baseline.ports.forbid == ()
     assert len(baseline.sources) == 4
+
+
+def test_extends_may_walk_anywhere_inside_the_loaded_baselines_tree(tmp_path: Path) -> None:
+    """The tree is the top-level baseline's directory: a parent in a subdirectory may name a file
+    higher up, as long as it stays inside that tree (checked on real paths)."""
+    (tmp_path / "common").mkdir()
+    (tmp_path / "base.yaml").write_text("version: 1\nports:\n  forbid: [{port: 23}]\n", encoding="utf-8")
+    (tmp_path / "common" / "mid.yaml").write_text("version: 1\nextends: [../base.yaml]\n", encoding="utf-8")
+    (tmp_path / "top.yaml").write_text("version: 1\nextends: [./common/mid.yaml, builtin:default]\n",
+                                       encoding="utf-8")
+    baseline = load_baseline(str(tmp_path / "top.yaml"))
+    assert PortRange(23, 23) in {rule.ports for rule in baseline.ports.forbid}
+    assert {source.path for source in baseline.sources} >= {str(tmp_path / "base.yaml")}
+    with pytest.raises(BaselineError, match="outside the baseline's directory"):
+        load_baseline(str(tmp_path / "common" / "mid.yaml"))

@@ -23,7 +23,7 @@ def test_missing_file_and_directory_name_what_was_expected(tmp_path: Path) -> No
     assert message(tmp_path / "none.json", kind="snapshot") == f"{tmp_path / 'none.json'}: no such file"
     assert message(tmp_path, kind="snapshot") == f"{tmp_path}: is a directory, not a snapshot file"
     assert message(tmp_path / "none.json") == f"{tmp_path / 'none.json'}: cannot read: No such file or directory"
-    assert message(tmp_path) == f"{tmp_path}: cannot read: Is a directory"
+    assert message(tmp_path) == f"{tmp_path}: cannot read: is a directory, not a regular file"
 
 
 def test_size_encoding_syntax_and_depth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

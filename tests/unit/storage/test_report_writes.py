@@ -114,3 +114,48 @@ def test_report_command_bad_inputs(tmp_path: Path) -> None:
     corrupt.write_text('{"format": "surfacecheck-results", "version": 1, "hosts": [', "utf-8")
     result = run_cli("report", str(corrupt), "--sarif", "-")
     assert result.returncode == 2 and "not valid JSON" in result.stderr and result.stdout == ""
+
+
+def test_a_report_set_is_replaced_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second report of a run cannot be written: the first must not be replaced alone."""
+    from checker.errors import OutputError
+    from checker.storage import atomic
+
+    first, second = tmp_path / "r.json", tmp_path / "sub" / "r.sarif"
+    second.parent.mkdir()
+    first.write_text("OLD JSON")
+    second.write_text("OLD SARIF")
+    real_fsync, calls = os.fsync, []
+
+    def failing_fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", failing_fsync)
+    with pytest.raises(OutputError, match="r.sarif: cannot write: No space left on device"):
+        atomic.write_report_set({str(first): "NEW JSON", str(second): "NEW SARIF"})
+    assert (first.read_text(), second.read_text()) == ("OLD JSON", "OLD SARIF")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["r.json", "r.sarif"]
+    monkeypatch.undo()
+    atomic.write_report_set({str(first): "NEW JSON", str(second): "NEW SARIF"})
+    assert (first.read_text(), second.read_text()) == ("NEW JSON", "NEW SARIF")
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path: Path) -> None:
+    from checker.errors import UsageError
+    from checker.storage.atomic import check_output_path
+
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="exists and is a FIFO"):
+        check_output_path(str(fifo), "--json")
+    with pytest.raises(UsageError, match="exists and is a directory"):
+        check_output_path(str(tmp_path), "--json")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(UsageError, match="is not a directory"):
+        check_output_path(str(blocker / "deeper" / "r.json"), "--json")
+    for usable in ("-", "/dev/null", str(tmp_path / "new" / "dirs" / "r.json"), str(blocker)):
+        check_output_path(usable, "--json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def _options(argv: tuple[str, ...]) -> list[str]:
             skip = False
             continue
         options.append(arg)
-        skip = arg in ("-oX", "-p", "--top-ports", "--host-timeout")
+        skip = arg in ("-oX", "-p", "--top-ports", "--host-timeout", "--datadir")
     return options
 
 
@@ -174,3 +175,23 @@ def test_process_timeout_scales_with_hosts_and_service_detection() -> None:
     big = build_nmap_argv(ScanSettings(host_timeout=10), [parse_target("127.0.0.0/24")],
                           protocol=Protocol.TCP, privileged=True)
     assert process_timeout(big, ScanSettings(host_timeout=10)) == 4 * 20 + 5
+
+
+def test_datadir_is_the_system_directory_given_and_nothing_else() -> None:
+    inv = build_nmap_argv(ScanSettings(), LOOPBACK, protocol=Protocol.TCP, privileged=True,
+                          nmap="/usr/bin/nmap", datadir="/usr/share/nmap")
+    assert inv.argv[:6] == ("/usr/bin/nmap", "-oX", "-", "-n", "--datadir", "/usr/share/nmap")
+    assert set(_options(inv.argv)) <= EMITTED_OPTIONS
+    for bad in ("relative/dir", "/usr/share/nmap\0-oN"):
+        with pytest.raises(ValueError):
+            build_nmap_argv(ScanSettings(), LOOPBACK, protocol=Protocol.TCP, privileged=True, datadir=bad)
+
+
+def test_nmap_data_dir_prefers_the_binarys_own_prefix(tmp_path: Path) -> None:
+    from checker.collect.nmap.scan import nmap_data_dir
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "share" / "nmap").mkdir(parents=True)
+    assert nmap_data_dir(str(tmp_path / "bin" / "nmap")) != str(tmp_path / "share" / "nmap")  # no nmap-services
+    (tmp_path / "share" / "nmap" / "nmap-services").write_text("")
+    assert nmap_data_dir(str(tmp_path / "bin" / "nmap")) == str(tmp_path / "share" / "nmap")

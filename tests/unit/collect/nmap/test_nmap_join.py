@@ -237,13 +237,19 @@ def test_a_reverse_dns_name_never_joins_a_snapshot(tmp_path: Path) -> None:
     assert outside.host.hostname == "192.0.2.66" and outside.network is not None
 
 
-def test_an_endless_nmap_xml_is_refused_after_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--nmap-xml /dev/zero` was read whole (memory without bound) before the size check."""
+def test_an_endless_nmap_xml_is_refused_after_the_size_limit(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    """`--nmap-xml /dev/zero` was read whole (memory without bound) before the size check; now a
+    device is refused unread, and a regular file one byte over the limit is refused."""
     from checker.collect.nmap import xml as nmap_xml
 
     monkeypatch.setattr(nmap_xml, "MAX_DOCUMENT_BYTES", 1 << 20)
-    with pytest.raises(InputError, match="larger than 1 MiB, refused"):
+    with pytest.raises(InputError, match="is a character device, not an nmap XML file"):
         import_nmap_xml("/dev/zero")
+    big = tmp_path / "big.xml"
+    big.write_bytes(b" " * ((1 << 20) + 1))
+    with pytest.raises(InputError, match="larger than 1 MiB"):
+        import_nmap_xml(str(big))
 
 
 def test_an_image_read_with_root_never_gets_the_collecting_machines_outside_view() -> None:
