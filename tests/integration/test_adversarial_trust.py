@@ -79,3 +79,41 @@ def test_an_upper_case_protocol_does_not_drop_the_open_port(tmp_path: Path) -> N
     completed = run_cli("audit", _baseline(tmp_path / "b.yaml", FORBID_80), "--nmap-xml", xml, "--json", "-")
     assert completed.returncode == 1, completed.stdout
     assert _statuses(completed, "port-forbidden", "tcp/127.0.0.2:80") == {"fail"}, completed.stdout
+
+
+# ------------------------------------------------------ unprivileged: a root socket shared with nobody
+
+
+@pytest.fixture
+def root_socket_shared_with_nobody() -> Iterator[int]:
+    """A listener created by root (this process) whose descriptor a `nobody` child also holds:
+    a root master with unprivileged workers, seen from an unprivileged run."""
+    prefix = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+    with bound_socket("127.0.0.5") as sock:
+        sock.listen()
+        child = subprocess.Popen([*prefix, "sleep", "300"], pass_fds=(sock.fileno(),))
+        try:
+            yield port_of(sock)
+        finally:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.integration
+def test_unprivileged_run_does_not_name_a_visible_worker_the_owner(
+        nobody: Unprivileged, root_socket_shared_with_nobody: int, tmp_path: Path) -> None:
+    """Without root, /proc/PID/fd of the root holder is unreadable and only the `nobody` child
+    is seen: it became the owner, so `user: nobody` passed for a socket root created (the
+    kernel's socket uid says 0). The owner is unknown then: `error`, never pass."""
+    port = root_socket_shared_with_nobody
+    collected = nobody.run("collect", "-o", "-")
+    assert collected.returncode == 0, collected.stderr
+    snapshot = tmp_path / "snap.json"
+    snapshot.write_text(collected.stdout, encoding="utf-8")
+    listener = next(x for x in json.loads(collected.stdout)["listeners"] if x["port"] == port)
+    assert listener["socket_uid"] == 0
+    baseline = _baseline(tmp_path / "b.yaml", f"version: 1\nports:\n  allow:\n"
+                         f"    - {{port: {port}, user: nobody, process: sleep}}\n")
+    completed = run_cli("audit", baseline, "--snapshot", str(snapshot), "--json", "-")
+    assert _statuses(completed, "port-process", f":{port}") == {"error"}, completed.stdout
+    assert completed.returncode == 3
