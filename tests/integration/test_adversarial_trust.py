@@ -117,3 +117,25 @@ def test_unprivileged_run_does_not_name_a_visible_worker_the_owner(
     completed = run_cli("audit", baseline, "--snapshot", str(snapshot), "--json", "-")
     assert _statuses(completed, "port-process", f":{port}") == {"error"}, completed.stdout
     assert completed.returncode == 3
+
+
+# ------------------------------------------------------ a hand-edited snapshot without the evidence
+
+
+def test_a_snapshot_whose_sockets_ran_but_has_no_listeners_is_refused(tmp_path: Path) -> None:
+    """`sockets: ok` but no `listeners` / `connection_states` keys (deleted by hand, or a
+    truncated producer): read as "nothing listens, 0 connections", so `forbid: 23` and
+    `ESTABLISHED: 0` passed, rc 0. `collect` always writes the fields: their absence is bad input."""
+    snapshot = tmp_path / "snap.json"
+    snapshot.write_text(json.dumps({
+        "schema_version": 1,
+        "host": {"hostname": "web-1", "collected_at": "2026-11-21T09:40:54Z", "tool_version": "0.1.0"},
+        "collectors": [{"name": name, "status": "ok"} for name in
+                       ("sockets", "unit-files", "unit-runtime", "socket-units", "xinetd")],
+        "units": [], "socket_units": [], "xinetd_services": []}), encoding="utf-8")
+    baseline = _baseline(tmp_path / "b.yaml", "version: 1\nports:\n  forbid:\n    - {port: 23}\n"
+                         "connections:\n  max_per_state: {ESTABLISHED: 0}\n")
+    completed = run_cli("audit", baseline, "--snapshot", str(snapshot))
+    assert completed.returncode == 2, completed.stdout
+    assert completed.stderr.strip() == (f"surfacecheck: {snapshot}: collector 'sockets' ran but the snapshot has no "
+                                        "'listeners', 'connection_states' (hand-edited or truncated?)")
