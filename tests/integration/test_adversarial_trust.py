@@ -139,3 +139,33 @@ def test_a_snapshot_whose_sockets_ran_but_has_no_listeners_is_refused(tmp_path: 
     assert completed.returncode == 2, completed.stdout
     assert completed.stderr.strip() == (f"surfacecheck: {snapshot}: collector 'sockets' ran but the snapshot has no "
                                         "'listeners', 'connection_states' (hand-edited or truncated?)")
+
+
+# ------------------------------------------------------ xinetd only_from in inet_aton / atoi forms
+
+
+def _only_from_statuses(tmp_path: Path, only_from: str) -> set[str]:
+    conf = tmp_path / "xinetd.conf"
+    conf.write_text("defaults\n{\n}\nservice echo\n{\n\ttype = INTERNAL\n\tid = echo-stream\n\tsocket_type = stream\n"
+                    f"\tprotocol = tcp\n\tuser = root\n\twait = no\n\tonly_from = {only_from}\n\tdisable = no\n}}\n",
+                    encoding="utf-8")
+    baseline = _baseline(tmp_path / "b.yaml", "version: 1\nxinetd:\n  allow: [echo]\n  limits:\n"
+                         "    only_from: required\n")
+    completed = run_cli("audit", baseline, "--xinetd-conf", str(conf), "--json", "-")
+    return {r["status"] for r in _results(completed) if r["check"] == "xinetd-access"}
+
+
+# The real xinetd 2.3.15.3 dumps each of these as an entry admitting every IPv4 (or every) client:
+# `0.0.0.0(NUMERIC)` for 00.00.00.00 and 0x0 (inet_aton forms), `0.0.0.0/0.0.0.0(NET)` for 0/0 and
+# 0.0.0.0/0junk (the prefix is read with atoi), `::/::(NET)` for ::/0x1. The collector skipped
+# them as unparsable or kept them as names, so beside a real restriction they passed `required`.
+@pytest.mark.parametrize("only_from", ["127.0.0.1 0/0", "00.00.00.00", "0x0", "127.0.0.1 0.0.0.0/0junk",
+                                       "127.0.0.1 ::/0x1"])
+def test_only_from_everyone_in_the_forms_xinetd_reads_does_not_satisfy_required(
+        tmp_path: Path, only_from: str) -> None:
+    assert _only_from_statuses(tmp_path, only_from) == {"fail"}
+
+
+@pytest.mark.parametrize("only_from", ["10.0.0.0/8", "127.1", "010.0.0.1", "10.0.0.0/255.0.0.0"])
+def test_only_from_that_restricts_in_those_forms_still_passes(tmp_path: Path, only_from: str) -> None:
+    assert _only_from_statuses(tmp_path, only_from) == {"pass"}
