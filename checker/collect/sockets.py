@@ -19,7 +19,8 @@ What it must not do: invent an owner. Without root, the kernel hides which proce
 another user's socket: such a listener keeps `pid`, `process`, `exe` and `user` as None (the
 kernel's `socket_uid` is still recorded) and the snapshot says `privileged=False` (see
 `checker.collect.local`). A socket a root master shares with our own worker shows only the
-worker: without root, an owner whose uid is not the socket's is dropped too. Netlink failures propagate (fail closed; see `sock_diag`).
+worker: without root, an owner whose uid is not the socket's is dropped too. Netlink failures
+propagate (fail closed; see `sock_diag`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ failed before its fix (see the commit messages)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,18 +30,17 @@ def _nmap_xml(path: Path, scaninfo: str, ports: str, *, address: str = "127.0.0.
     return str(path)
 
 
-def _baseline(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+def _audit(tmp_path: Path, baseline: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`audit` of BASELINE (YAML text) with ARGS, JSON report on stdout."""
+    (tmp_path / "b.yaml").write_text(baseline, encoding="utf-8")
+    return run_cli("audit", str(tmp_path / "b.yaml"), *args, "--json", "-")
 
 
-def _results(completed: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    data = json.loads(completed.stdout)
-    return [result for host in data["hosts"] for result in host["results"]]
-
-
-def _statuses(completed: subprocess.CompletedProcess[str], check: str, suffix: str) -> set[str]:
-    return {r["status"] for r in _results(completed) if r["check"] == check and r["resource"].endswith(suffix)}
+def _statuses(completed: subprocess.CompletedProcess[str], check: str, suffix: str = "") -> set[str]:
+    """The statuses of CHECK's results whose resource ends with SUFFIX."""
+    hosts: list[dict[str, Any]] = json.loads(completed.stdout)["hosts"]
+    return {r["status"] for host in hosts for r in host["results"]
+            if r["check"] == check and r["resource"].endswith(suffix)}
 
 
 FORBID_80 = "version: 1\nports:\n  allow:\n    - {port: 81, exposure: internal}\n  forbid:\n    - {port: 80}\n"
@@ -60,7 +58,7 @@ def test_a_second_tcp_scaninfo_does_not_hide_a_listed_open_port(tmp_path: Path) 
     xml = _nmap_xml(tmp_path / "two.xml", scaninfo,
                     '<extraports state="closed" count="999"><extrareasons reason="reset" count="999"/></extraports>'
                     '<port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/></port>')
-    completed = run_cli("audit", _baseline(tmp_path / "b.yaml", FORBID_80), "--nmap-xml", xml, "--json", "-")
+    completed = _audit(tmp_path, FORBID_80, "--nmap-xml", xml)
     assert completed.returncode == 2, completed.stdout
     assert completed.stderr.startswith(f"surfacecheck: {xml}: two TCP scan techniques"), completed.stderr
     assert "Traceback" not in completed.stderr
@@ -76,7 +74,7 @@ def test_an_upper_case_protocol_does_not_drop_the_open_port(tmp_path: Path) -> N
     xml = _nmap_xml(tmp_path / "upper.xml", '<scaninfo type="syn" protocol="TCP" numservices="1000" services="1-1000"/>',
                     '<extraports state="closed" count="999"/>'
                     '<port protocol="TCP" portid="80"><state state="open" reason="syn-ack"/></port>')
-    completed = run_cli("audit", _baseline(tmp_path / "b.yaml", FORBID_80), "--nmap-xml", xml, "--json", "-")
+    completed = _audit(tmp_path, FORBID_80, "--nmap-xml", xml)
     assert completed.returncode == 1, completed.stdout
     assert _statuses(completed, "port-forbidden", "tcp/127.0.0.2:80") == {"fail"}, completed.stdout
 
@@ -112,9 +110,8 @@ def test_unprivileged_run_does_not_name_a_visible_worker_the_owner(
     snapshot.write_text(collected.stdout, encoding="utf-8")
     listener = next(x for x in json.loads(collected.stdout)["listeners"] if x["port"] == port)
     assert listener["socket_uid"] == 0
-    baseline = _baseline(tmp_path / "b.yaml", f"version: 1\nports:\n  allow:\n"
-                         f"    - {{port: {port}, user: nobody, process: sleep}}\n")
-    completed = run_cli("audit", baseline, "--snapshot", str(snapshot), "--json", "-")
+    completed = _audit(tmp_path, f"version: 1\nports:\n  allow:\n    - {{port: {port}, user: nobody, process: sleep}}\n",
+                       "--snapshot", str(snapshot))
     assert _statuses(completed, "port-process", f":{port}") == {"error"}, completed.stdout
     assert completed.returncode == 3
 
@@ -133,9 +130,8 @@ def test_a_snapshot_whose_sockets_ran_but_has_no_listeners_is_refused(tmp_path: 
         "collectors": [{"name": name, "status": "ok"} for name in
                        ("sockets", "unit-files", "unit-runtime", "socket-units", "xinetd")],
         "units": [], "socket_units": [], "xinetd_services": []}), encoding="utf-8")
-    baseline = _baseline(tmp_path / "b.yaml", "version: 1\nports:\n  forbid:\n    - {port: 23}\n"
-                         "connections:\n  max_per_state: {ESTABLISHED: 0}\n")
-    completed = run_cli("audit", baseline, "--snapshot", str(snapshot))
+    completed = _audit(tmp_path, "version: 1\nports:\n  forbid:\n    - {port: 23}\n"
+                       "connections:\n  max_per_state: {ESTABLISHED: 0}\n", "--snapshot", str(snapshot))
     assert completed.returncode == 2, completed.stdout
     assert completed.stderr.strip() == (f"surfacecheck: {snapshot}: collector 'sockets' ran but the snapshot has no "
                                         "'listeners', 'connection_states' (hand-edited or truncated?)")
@@ -149,10 +145,9 @@ def _only_from_statuses(tmp_path: Path, only_from: str) -> set[str]:
     conf.write_text("defaults\n{\n}\nservice echo\n{\n\ttype = INTERNAL\n\tid = echo-stream\n\tsocket_type = stream\n"
                     f"\tprotocol = tcp\n\tuser = root\n\twait = no\n\tonly_from = {only_from}\n\tdisable = no\n}}\n",
                     encoding="utf-8")
-    baseline = _baseline(tmp_path / "b.yaml", "version: 1\nxinetd:\n  allow: [echo]\n  limits:\n"
-                         "    only_from: required\n")
-    completed = run_cli("audit", baseline, "--xinetd-conf", str(conf), "--json", "-")
-    return {r["status"] for r in _results(completed) if r["check"] == "xinetd-access"}
+    completed = _audit(tmp_path, "version: 1\nxinetd:\n  allow: [echo]\n  limits:\n    only_from: required\n",
+                       "--xinetd-conf", str(conf))
+    return _statuses(completed, "xinetd-access")
 
 
 # The real xinetd 2.3.15.3 dumps each of these as an entry admitting every IPv4 (or every) client:
