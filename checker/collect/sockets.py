@@ -18,16 +18,20 @@ IPV6_V6ONLY is 0, whatever the sysctl net.ipv6.bindv6only says (that is only the
 What it must not do: invent an owner. Without root, the kernel hides which process holds
 another user's socket: such a listener keeps `pid`, `process`, `exe` and `user` as None (the
 kernel's `socket_uid` is still recorded) and the snapshot says `privileged=False` (see
-`checker.collect.local`). Netlink failures propagate (fail closed; see `sock_diag`).
+`checker.collect.local`). A socket a root master shares with our own worker shows only the
+worker: without root, an owner whose uid is not the socket's is dropped too. Netlink failures
+propagate (fail closed; see `sock_diag`).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.collect.sock_diag import (
@@ -41,6 +45,8 @@ from checker.collect.sock_diag import (
 from checker.collect.socket_owners import socket_holders
 from checker.model import Collector, Listener, Protocol
 
+_T = TypeVar("_T")
+
 ROOT_SOCKETS_REASON = "--root: live sockets of the image are not observable"
 
 
@@ -49,6 +55,8 @@ class ProcessInfo:
     name: str | None
     exe: str | None
     user: str | None
+    uid: int | None = None
+    """Effective uid; compared with the socket's uid when not every holder is visible."""
 
 
 def is_dual_stack(sock: DiagSocket) -> bool:
@@ -93,11 +101,15 @@ def listeners_from_sockets(
     *,
     holders: Mapping[int, tuple[int, ...]],
     process_info: Callable[[int], ProcessInfo | None],
+    every_holder_visible: bool = True,
 ) -> list[Listener]:
     """Listeners, one per socket, sorted by (protocol, family, address, port, pid).
 
     `holders[inode]` are the sorted pids holding a socket (absent when unknown);
     `process_info(pid)` gives the name/exe/user of a pid (None if it vanished).
+    `every_holder_visible` False (an unprivileged run): other users' descriptors are hidden, so
+    the lowest *visible* pid may be a worker of a root master. Its owner is then kept only when
+    its uid is the socket's uid (the creator's), else the owner is unknown (never a guess).
     """
     info_cache: dict[int, ProcessInfo | None] = {}
     listeners: list[Listener] = []
@@ -111,6 +123,8 @@ def listeners_from_sockets(
             if owner not in info_cache:
                 info_cache[owner] = process_info(owner)
             info = info_cache[owner]
+            if not every_holder_visible and (info is None or info.uid is None or info.uid != sock.uid):
+                owner, info, pids = None, None, ()
         listeners.append(Listener(
             protocol=Protocol.TCP if sock.protocol == socket.IPPROTO_TCP else Protocol.UDP,
             family="ipv6" if sock.family == socket.AF_INET6 else "ipv4",
@@ -147,12 +161,13 @@ def process_info(pid: int) -> ProcessInfo | None:
             name = _safe(process.name)
             exe = _safe(process.exe) or None
             user = _safe(process.username)
+            uids = _safe(process.uids)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return None
-    return ProcessInfo(name=name, exe=exe, user=user)
+    return ProcessInfo(name=name, exe=exe, user=user, uid=uids.effective if uids is not None else None)
 
 
-def _safe(getter: Callable[[], str]) -> str | None:
+def _safe(getter: Callable[[], _T]) -> _T | None:
     import psutil
 
     try:
@@ -166,7 +181,9 @@ def collect_sockets() -> tuple[list[Listener], dict[str, int]]:
     tcp, udp = inet_sockets()
     listening = [sock for sock in (*tcp, *udp) if is_listener(sock)]
     holders = socket_holders({sock.inode for sock in listening})
-    listeners = listeners_from_sockets(listening, holders=holders, process_info=process_info)
+    # Without root, /proc/PID/fd of other users' processes cannot be read (see socket_owners).
+    listeners = listeners_from_sockets(listening, holders=holders, process_info=process_info,
+                                       every_holder_visible=os.geteuid() == 0)
     return listeners, count_connection_states(tcp)
 
 

@@ -6,8 +6,8 @@ The semantics were measured on the real binary (clients on 127.0.0.1 and ::1 aga
 `only_from = X` in a private network namespace; docs/evaluation.md "what proves what"):
 
 * a numeric IPv4 address without a prefix has its trailing zero octets as wildcards
-  (addr.c, and the man page): `0.0.0.0` (and `0`, `0.0`, which the collector already wrote as
-  `0.0.0.0`) admits every IPv4 client, `127.0.0.0` is 127.0.0.0/8;
+  (addr.c, and the man page): `0.0.0.0` (and `0`, `0.0`, `0x0`, `00.00.00.00`, which the
+  collector already wrote as `0.0.0.0`, as xinetd reads them) admits every IPv4 client, `127.0.0.0` is 127.0.0.0/8;
 * `ADDRESS/PREFIX` and `ADDRESS/MASK` are networks: `0.0.0.0/0` and any IPv4 `X/0` admit
   every IPv4 client, `::/0` every client of both families (IPv4 clients of a dual-stack
   socket arrive as `::ffff:a.b.c.d`, so `::ffff:0.0.0.0/96` and `::/1` admit every IPv4 client);

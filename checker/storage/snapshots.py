@@ -46,6 +46,7 @@ def snapshot_from_data(data: Any, path: str, where: str = "") -> Snapshot:
         raise InputError(f"{label}: unsupported snapshot schema_version {version!r} "
                          f"(this surfacecheck reads {SCHEMA_VERSION})")
     _validate(data, label)
+    _require_collected_fields(data, label)
     try:
         return from_data(Snapshot, data)
     except (ValueError, TypeError) as exc:
@@ -63,6 +64,22 @@ def _validate(data: Any, label: str) -> None:
         pointer = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
         message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
         raise InputError(f"{label}: ${pointer}: {message}".replace("\n", " "))
+
+
+def _require_collected_fields(data: dict[str, Any], label: str) -> None:
+    """A collector the file says ran must have left its fields (`collect` always writes them, if
+    only `[]`): a hand-edited file without `listeners` but with `sockets: ok` would otherwise
+    read as "nothing listens" and pass every forbid rule on evidence that is not there."""
+    from checker.collect.registry import INSIDE_COLLECTORS
+
+    no_evidence = ("failed", "unavailable", "not-run")
+    ran = {run.get("name") for run in data.get("collectors", ()) if run.get("status") not in no_evidence}
+    for collector in INSIDE_COLLECTORS:
+        if collector.name.value in ran:
+            missing = [name for name in collector.provides if name not in data]
+            if missing:
+                raise InputError(f"{label}: collector {collector.name.value!r} ran but the snapshot has no "
+                                 f"{', '.join(repr(name) for name in missing)} (hand-edited or truncated?)")
 
 
 def load_snapshot_list(path: str) -> list[Snapshot]:

@@ -52,6 +52,25 @@ MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 _ENCODING_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP}
+_OUTSIDE_MODEL = ("sctp", "ip")
+"""Protocols nmap scans that the model leaves out (their rows and tables are skipped)."""
+
+
+def _protocol_name(text: str | None) -> str:
+    """nmap writes `tcp`; read `TCP` and ` tcp` the same everywhere (rows, tables, summaries), so a
+    row is never dropped by one reading while its table is kept by another."""
+    return (text or "").strip().lower()
+
+
+def _protocol(text: str | None, host: str, source: str, what: str) -> Protocol | None:
+    """The protocol of a row or group; None for sctp/ip; an error for anything else (a row we
+    cannot place may be an open port)."""
+    name = _protocol_name(text)
+    if name in _PROTOCOLS:
+        return _PROTOCOLS[name]
+    if name in _OUTSIDE_MODEL:
+        return None
+    raise _fail(source, f"host {host}: {what} with an unknown protocol {(text or '')[:20]!r}")
 
 
 @dataclass(frozen=True)
@@ -184,7 +203,7 @@ def _port(element: Element, host: str, source: str, scan_types: Mapping[Protocol
     portid = element.get("portid")
     if not protocol_name:
         raise _fail(source, f"host {host}: <port portid={portid!r}> has no protocol")
-    protocol = _PROTOCOLS.get(protocol_name)
+    protocol = _protocol(protocol_name, host, source, f"<port portid={portid!r}>")
     if protocol is None:
         return None  # sctp and IP-protocol scans are outside the model (tcp/udp only)
     if portid is None or not portid.isdigit() or not 0 <= int(portid) <= 65535:
@@ -226,9 +245,9 @@ def _folded(element: Element, host: str, source: str) -> list[tuple[Protocol | N
     groups: list[tuple[Protocol | None, FoldedPorts]] = []
     for reasons in element.findall("extrareasons"):
         proto = reasons.get("proto")
-        if proto is not None and proto not in _PROTOCOLS:
+        protocol = _protocol(proto, host, source, "<extrareasons>") if proto is not None else None
+        if proto is not None and protocol is None:
             continue  # sctp / ip: outside the model, like their <port> rows
-        protocol = _PROTOCOLS[proto] if proto is not None else None
         ports = _text(reasons.get("ports"))
         if ports is not None and parse_port_set(ports) is None:
             raise _fail(source, f"host {host}: <extrareasons> with an unreadable ports list {ports[:40]!r}")
@@ -291,13 +310,21 @@ def _scaninfos(root: Element, source: str) -> list[tuple[Protocol, str | None, s
     """(protocol, scan type, services) of every `<scaninfo>` of a protocol in the model."""
     infos: list[tuple[Protocol, str | None, str | None]] = []
     for info in root.findall("scaninfo"):
-        protocol = _PROTOCOLS.get(info.get("protocol") or "")
+        protocol = _protocol(info.get("protocol"), "(run)", source, "<scaninfo>")
         if protocol is None:
             continue
         services = _text(info.get("services"))
         if services is not None and parse_port_set(services) is None:
             services = None  # unreadable: only the listed ports count as looked at
-        infos.append((protocol, _text(info.get("type")), services))
+        scan_type = _text(info.get("type"))
+        other = next((t for p, t, _ in infos if p is protocol and t != scan_type), "") if infos else ""
+        if other != "":
+            # nmap runs one technique per protocol; with two, nothing says which one found a
+            # listed <port> (rows carry no technique), so no table could be trusted.
+            raise _fail(source, f"two {protocol.value.upper()} scan techniques in one run ({other or 'none'}, "
+                                f"{scan_type or 'none'}): "
+                                "nmap runs one per protocol, so its ports cannot be attributed")
+        infos.append((protocol, scan_type, services))
     return infos
 
 
@@ -307,7 +334,7 @@ def parse_nmap_run(data: bytes, source: str) -> NmapRun:
     finished = root.find("runstats/finished")
     scaninfos = root.findall("scaninfo")
     scan_types = tuple(dict.fromkeys(t for s in scaninfos if (t := s.get("type"))))
-    scanned = tuple(f"{s.get('protocol')}:{s.get('services')}" for s in scaninfos
+    scanned = tuple(f"{_protocol_name(s.get('protocol'))}:{s.get('services')}" for s in scaninfos
                     if s.get("protocol") and s.get("services"))
     error = None
     if finished is not None:

@@ -276,14 +276,40 @@ def _is_address_token(value: str) -> bool:
 
 
 def _inet_aton_form(value: str) -> str:
-    """A numeric address of fewer than four parts means what inet_aton() makes of it, as in
-    xinetd: `10` is 0.0.0.10 and `10.1` is 10.0.0.1 (the dump shows them so)."""
-    if re.fullmatch(r"\d+(\.\d+){0,2}", value):
+    """An address entry as xinetd 2.3.15.3 reads it (measured on the real binary, the dump shows
+    the same): a numeric IPv4 address in any inet_aton() form (`10` is 0.0.0.10, `10.1` is
+    10.0.0.1, `0x0` and `00.00.00.00` are 0.0.0.0, `010.0.0.1` is 8.0.0.1), also before a `/`;
+    the part after `/` is read as atoi() does (leading digits: `0x08`, `0junk` and `0.0.0.0`
+    are 0, `255.0.0.0` is 255), a prefix beyond the address length (or negative) meaning the
+    whole address. So `0/0` and `0.0.0.0/0x8` admit everyone, as in xinetd. Anything else is
+    returned unchanged (names, factorized entries, parse failures)."""
+    address, slash, prefix = value.partition("/")
+    numeric = _numeric_address(address)
+    if numeric is None:
+        return value
+    if not slash:
+        return str(numeric)
+    digits = re.match(r"[+-]?\d+", prefix)
+    if digits is None:
+        return value  # xinetd: "failed to parse"
+    bits = int(digits.group())
+    if not 0 <= bits <= numeric.max_prefixlen:
+        bits = numeric.max_prefixlen
+    return f"{numeric}/{bits}"
+
+
+def _numeric_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if re.fullmatch(r"[0-9]+|0[xX][0-9a-fA-F]+|[0-9a-fA-FxX]+(\.[0-9a-fA-FxX]+){1,3}", text):
         try:
-            return socket.inet_ntoa(socket.inet_aton(value))
+            return ipaddress.IPv4Address(socket.inet_aton(text))
         except OSError:
-            return value
-    return value
+            return None
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    return None
 
 
 def _same_address(left: str, right: str) -> bool:

@@ -94,3 +94,16 @@ def test_states_use_ss_spelling_and_count_request_sockets_as_syn_recv() -> None:
     ])
     assert counts == {"CLOSE-WAIT": 1, "CLOSED": 1, "ESTABLISHED": 1, "FIN-WAIT-1": 1, "SYN-RECV": 2,
                       "TIME-WAIT": 1}
+
+
+def test_unprivileged_a_visible_worker_of_another_users_socket_is_not_the_owner() -> None:
+    # Root (uid 0) created the socket; only the nobody worker (pid 300, uid 65534) is visible.
+    def worker(pid: int) -> ProcessInfo:
+        return ProcessInfo(name="worker", exe="/usr/bin/worker", user="nobody", uid=65534)
+
+    hidden = listeners_from_sockets([diag(TCP, "0.0.0.0", 80, inode=9, uid=0)], holders={9: (300,)},
+                                    process_info=worker, every_holder_visible=False)
+    assert [(x.pid, x.process, x.user, x.pids, x.socket_uid) for x in hidden] == [(None, None, None, (), 0)]
+    own = listeners_from_sockets([diag(TCP, "0.0.0.0", 80, inode=9, uid=65534)], holders={9: (300,)},
+                                 process_info=worker, every_holder_visible=False)
+    assert [(x.pid, x.user) for x in own] == [(300, "nobody")]
