@@ -27,6 +27,7 @@ from checker.collect import utc_now
 from checker.collect.interface import CollectionContext, EvidenceCollector, InsideEvidence, run_collector
 from checker.collect.registry import INSIDE_COLLECTORS
 from checker.model import Collector, CollectorRun, HostInfo, Snapshot
+from checker.model.firewall import FirewallEvidence
 
 
 def collect_inside_evidence(
@@ -91,15 +92,18 @@ def _is_privileged() -> bool:
     return os.geteuid() == 0
 
 
-def collect_local(root: str | None = None, xinetd_conf: str | None = None) -> Snapshot:
+def collect_local(root: str | None = None, xinetd_conf: str | None = None,
+                  imported_firewall: FirewallEvidence | None = None) -> Snapshot:
     """Collect the inside view: every collector of `checker.collect.registry`, plus host metadata.
 
     `root` reads unit files and xinetd config under that directory (a mounted image) and marks
     the live-only collectors UNAVAILABLE; `xinetd_conf` replaces /etc/xinetd.conf (and is read
-    inside `root` when both are given). Never raises for a collector failure.
+    inside `root` when both are given); `imported_firewall` (`--nft-json`) replaces the live
+    ruleset. Never raises for a collector failure.
     """
     started = utc_now()
-    evidence, runs = collect_inside_evidence(CollectionContext(root=root, xinetd_conf=xinetd_conf))
+    evidence, runs = collect_inside_evidence(CollectionContext(
+        root=root, xinetd_conf=xinetd_conf, imported_firewall=imported_firewall))
     host = HostInfo(
         hostname=socket.gethostname(),
         collected_at=started,
@@ -120,4 +124,5 @@ def collect_local(root: str | None = None, xinetd_conf: str | None = None) -> Sn
         units=tuple(sorted(evidence.units, key=lambda unit: unit.name)),
         socket_units=tuple(sorted(evidence.socket_units, key=lambda unit: unit.name)),
         xinetd_services=evidence.xinetd_services,
+        firewall=evidence.firewall,
     )
