@@ -198,7 +198,7 @@ def parse_match(match: Mapping[str, Any], family: str, table: str, sets: _Sets) 
         return [FirewallMatch(kind_of, values, negated, _ADDRESS_FAMILIES[protocol])]
     if (protocol, field) in (("ip", "protocol"), ("ip6", "nexthdr")):
         # the header field implies the family: false (not "unknown") for the other family
-        return [FirewallMatch(MatchKind.FAMILY, (_ADDRESS_FAMILIES[protocol],)),
+        return [FirewallMatch(MatchKind.FAMILY, (_ADDRESS_FAMILIES[str(protocol)],)),
                 FirewallMatch(MatchKind.PROTOCOL, values, negated)]
     return unmodelled
 

@@ -68,6 +68,7 @@ def render_statement(statement: Any) -> str:
     if not isinstance(statement, dict) or len(statement) != 1:
         return _compact(statement)
     (key, inner), = statement.items()
+    key = str(key)
     if key in _VERDICTS:
         return key
     if key == "match" and isinstance(inner, dict):

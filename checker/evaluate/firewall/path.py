@@ -154,7 +154,7 @@ def parse_networks(value: str) -> tuple[IPNetwork, ...] | None:
     try:
         if "-" in value and "/" not in value:
             first, last = (ipaddress.ip_address(part.strip()) for part in value.split("-", 1))
-            return tuple(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+            return tuple(ipaddress.summarize_address_range(first, last))
         return (ipaddress.ip_network(value.strip(), strict=False),)
     except (ValueError, TypeError):
         return None

@@ -103,7 +103,7 @@ def _representative(network: IPNetwork, inside: list[IPNetwork]) -> IPAddress | 
     """An address of `network` outside every network of `inside`; None when they cover it all."""
     candidates: list[IPAddress] = [network.network_address, network.broadcast_address]
     for child in inside:
-        candidates += [child.network_address - 1, child.broadcast_address + 1]  # type: ignore[list-item]
+        candidates += [child.network_address - 1, child.broadcast_address + 1]
     for candidate in candidates:
         if candidate in network and not any(candidate in child for child in inside):
             return candidate

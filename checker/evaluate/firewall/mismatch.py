@@ -1,0 +1,88 @@
+"""exposure-mismatch: the ruleset's prediction against nmap's observation, port by port.
+
+For every non-loopback listener that the scanned address reaches (a wildcard of the address's
+family, a dual-stack `::`, or the address itself), the ruleset predicts "open" (accepted from
+anywhere) or "not open" (dropped or rejected for every source), and nmap observed `open` or
+not (`closed`, `filtered`, or not listed although the scan covered the port). A difference
+fails: the loaded ruleset is not what filters, or another path exists. `skip` when the scan
+did not cover the port, nmap could not tell (`open|filtered`), or the ruleset accepts only
+some sources (where the scanner stood is unknown); `error` when the ruleset's verdict is
+unknown. Must not do I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from checker.evaluate.firewall.listeners import is_loopback
+from checker.evaluate.firewall.sources import Reach, reach
+from checker.evaluate.interface import EvaluationContext
+from checker.evaluate.ports.coverage import AMBIGUOUS_STATES, scan_covers
+from checker.evaluate.ports.views import listener_evidence
+from checker.model import CheckId, Listener, NetworkView, Result, RuleMeta, Status
+from checker.model.firewall import FirewallEvidence
+from checker.model.text import address_before_port
+
+
+def reaches_address(listener: Listener, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a connection to `address` arrives at `listener` (wildcards, dual-stack, equality)."""
+    try:
+        bound = ipaddress.ip_address(listener.address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if bound.is_unspecified:
+        return bound.version == address.version or (listener.dual_stack and address.version == 4)
+    return bound == address
+
+
+def evaluate_mismatch(meta: RuleMeta, listeners: tuple[Listener, ...], network: NetworkView,
+                      firewall: FirewallEvidence, ctx: EvaluationContext) -> Iterator[Result]:
+    check = CheckId.EXPOSURE_MISMATCH
+    try:
+        address = ipaddress.ip_address(network.address)
+    except ValueError:
+        return
+    family = "ipv4" if address.version == 4 else "ipv6"
+    seen: set[tuple[str, int]] = set()
+    for listener in listeners:
+        key = (listener.protocol.value, listener.port)
+        if key in seen or is_loopback(listener.address) or not reaches_address(listener, address):
+            continue
+        seen.add(key)
+        resource = f"{listener.protocol.value}/{address_before_port(network.address)}:{listener.port}"
+        predicted = reach(firewall, family, listener.protocol.value, listener.port, address)
+        scanned = next((p for p in network.ports if p.protocol == listener.protocol and p.port == listener.port), None)
+        state = scanned.state if scanned is not None else "not listed (closed or filtered)"
+        evidence = {"listener": listener_evidence(listener), "firewall": predicted.evidence(),
+                    "nmap": {"address": network.address, "state": state, "scan_type": network.scan_type}}
+        if not scan_covers(network, listener.protocol, listener.port):
+            yield ctx.result(check, resource, Status.SKIP, f"{resource} was outside the scanned ports.",
+                             meta=meta, evidence=evidence)
+            continue
+        if predicted.reach is Reach.UNKNOWN:
+            yield ctx.result(check, resource, Status.ERROR,
+                             f"Cannot compare {resource} with the scan: the rule `{predicted.unknown_rule}` is not "
+                             "modelled for this packet.", meta=meta, evidence=evidence)
+            continue
+        if predicted.reach is Reach.SOURCES or state in AMBIGUOUS_STATES:
+            why = (f"the ruleset accepts only {', '.join(predicted.accepted_sources)} and the scanner's source "
+                   "is unknown" if predicted.reach is Reach.SOURCES else f"nmap says {state}")
+            yield ctx.result(check, resource, Status.SKIP, f"{resource} cannot be compared: {why}.",
+                             meta=meta, evidence=evidence)
+            continue
+        predicted_open = predicted.reach is Reach.ANYWHERE
+        observed_open = state == "open"
+        words = "accepts it from anywhere" if predicted_open else f"{predicted.reach.value} it for every source"
+        if predicted_open == observed_open:
+            yield ctx.result(check, resource, Status.PASS,
+                             f"The ruleset {words} and nmap found {resource} {state}: they agree.",
+                             meta=meta, evidence=evidence)
+        else:
+            yield ctx.result(
+                check, resource, Status.FAIL,
+                f"The ruleset {words} ({predicted.anywhere.describe()}), but nmap found {resource} {state}.",
+                meta=meta, evidence=evidence,
+                remediation="Compare the live ruleset (`nft list ruleset`, `iptables-legacy-save`) with the scan: "
+                "another ruleset, a NAT path or a network firewall decides this port.",
+            )
