@@ -145,3 +145,41 @@ def connect_outcomes(pair: NamespacePair, ports: Sequence[int], timeout: float =
     """What a real TCP connection from the client sees per port: accept, reject (refused) or drop (timeout)."""
     result = run(pair.in_client(sys.executable, "-c", _CONNECT, SERVER_ADDRESS, str(timeout), *map(str, ports)))
     return {int(port): outcome for port, outcome in json.loads(result.stdout).items()}
+
+
+FIREWALL_ASSETS = "tests/assets/firewall"
+"""Ruleset sources (`*.nft`, `*.iptables`, `*.ip6tables`) and their saved forms (`.json`, `.save`)."""
+
+
+def saved_form(pair: NamespacePair, source_name: str, text: str) -> str:
+    """Load one ruleset source in the server namespace and read it back as the collector does."""
+    pair.reset_firewall()
+    if source_name.endswith(".nft"):
+        pair.load_nft(text)
+        return pair.nft_json()
+    ipv6 = source_name.endswith(".ip6tables")
+    pair.load_iptables(text, ipv6=ipv6)
+    # the "# Generated/Completed ... on <date>" lines would make every regeneration differ
+    return "".join(line + "\n" for line in pair.iptables_save(ipv6=ipv6).splitlines()
+                   if not line.startswith("# Completed") and not line.startswith("# Generated"))
+
+
+def saved_name(source_name: str) -> str:
+    return source_name + (".json" if source_name.endswith(".nft") else ".save")
+
+
+def regenerate_firewall_assets() -> None:
+    """`python3 -m support.netns` (as root, from tests/): rewrite every saved form."""
+    from pathlib import Path
+
+    from support import REPO_ROOT
+
+    directory = REPO_ROOT / FIREWALL_ASSETS
+    with namespace_pair() as pair:
+        for source in sorted(directory.iterdir()):
+            if source.suffix in (".nft", ".iptables", ".ip6tables"):
+                Path(directory / saved_name(source.name)).write_text(saved_form(pair, source.name, source.read_text()))
+
+
+if __name__ == "__main__":
+    regenerate_firewall_assets()

@@ -59,7 +59,7 @@ def exposed_listeners(baseline: Baseline, listeners: tuple[Listener, ...]) -> It
             yield listener, meta, "no `ports.allow` entry covers it under `default: deny`"
 
 
-def evaluate_port_open(baseline: Baseline, listeners: tuple[Listener, ...], state: EvidenceState,
+def evaluate_exposed_listeners(baseline: Baseline, listeners: tuple[Listener, ...], state: EvidenceState,
                        firewall: FirewallEvidence | None, ctx: EvaluationContext) -> Iterator[Result]:
     check = CheckId.FIREWALL_PORT_OPEN
     for listener, meta, why in exposed_listeners(baseline, listeners):

@@ -7,7 +7,8 @@ not (`closed`, `filtered`, or not listed although the scan covered the port). A 
 fails: the loaded ruleset is not what filters, or another path exists. `skip` when the scan
 did not cover the port, nmap could not tell (`open|filtered`), or the ruleset accepts only
 some sources (where the scanner stood is unknown); `error` when the ruleset's verdict is
-unknown. Must not do I/O.
+unknown. A scan of a loopback address is not compared: it came in on `lo`, not the path
+from another host. Must not do I/O.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def evaluate_mismatch(meta: RuleMeta, listeners: tuple[Listener, ...], network: 
         address = ipaddress.ip_address(network.address)
     except ValueError:
         return
+    if address.is_loopback:
+        return  # a scan of loopback arrives on `lo`, which the inbound path of other hosts never does
     family = "ipv4" if address.version == 4 else "ipv6"
     seen: set[tuple[str, int]] = set()
     for listener in listeners:

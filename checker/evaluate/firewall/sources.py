@@ -137,15 +137,15 @@ def _accepted_labels(networks: list[IPNetwork], accepted: set[IPNetwork], atoms:
         nested = inside(outer)
         return [n for n in nested if not any(m != n and _within(n, m) for m in nested)]
 
-    labels: list[str] = []
+    labels: list[tuple[IPNetwork, str]] = []
     described: list[IPNetwork] = []
     for network in networks:  # most general first
         if network not in accepted or any(_within(network, d) for d in described):
             continue
         described.append(network)
         holes = [child for child in children(network) if not wholly(child)]
-        labels.append(str(network) + (f" except {', '.join(map(str, holes))}" if holes else ""))
-    return labels
+        labels.append((network, str(network) + (f" except {', '.join(map(str, holes))}" if holes else "")))
+    return [label for _, label in sorted(labels, key=lambda item: (item[0].network_address, item[0].prefixlen))]
 
 
 def reach(firewall: FirewallEvidence, family: str, protocol: str, port: int,
