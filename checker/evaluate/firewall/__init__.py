@@ -11,8 +11,9 @@ the base chains) and `sources` (every kind of source for one port); one module p
   has a `firewall:` section, so that a plain `default: deny` baseline does not need it);
 * `bypass` (any `firewall:` section): DNAT-published ports the forward path accepts while
   input drops them;
-* `mismatch` (a `firewall:` section, or an `exposure:` entry, and an outside view): the
-  ruleset's prediction against nmap's observation.
+* `mismatch` (a `firewall:` section and an outside view): the ruleset's prediction against
+  nmap's observation. Opt-in with the section: a contradiction no baseline entry can express
+  would otherwise fail every audit of a host whose scan and ruleset disagree.
 
 Missing evidence. The firewall collector FAILED or UNAVAILABLE makes every rule that needs it
 `error` with the reason; NOT_RUN (a snapshot from before the collector existed, or an
@@ -44,10 +45,6 @@ def firewall_state(snapshot: Snapshot) -> EvidenceState:
     if state.present and snapshot.firewall is None:
         return EvidenceState(Collector.FIREWALL, Availability.MISSING, "the firewall collector recorded no ruleset")
     return state
-
-
-def _has_exposure(baseline: Baseline) -> bool:
-    return any(entry.exposure is not None for entry in baseline.ports.allow)
 
 
 class FirewallFamily(RuleFamily):
@@ -82,7 +79,7 @@ class FirewallFamily(RuleFamily):
                 if policy.required:
                     yield from evaluate_missing(meta, firewall, ctx)
                 yield from evaluate_bypass(meta, firewall, snapshot.host.addresses, ctx)
-        if (policy is not None or _has_exposure(baseline)) and firewall is not None and views.network is not None:
+        if policy is not None and firewall is not None and views.network is not None:
             yield from evaluate_mismatch(meta, listeners, views.network, firewall, ctx)
 
 
