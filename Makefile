@@ -3,7 +3,7 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := nmap xinetd iproute2 nftables util-linux procps
+APT_PACKAGES := nmap xinetd iproute2 util-linux procps nftables iptables
 
 .PHONY: test deps system-deps python-deps lint pytest bench clean
 
@@ -11,11 +11,11 @@ test: deps lint pytest
 
 deps: system-deps python-deps
 
-# nmap, xinetd and nft are real components of the test suite (DESIGN.md section 8): in CI a
+# nmap, xinetd, nft and iptables-legacy are real components of the test suite (../shared/DESIGN.md section 8): in CI a
 # missing one is a failure, not a skip, so install them when absent.
 system-deps:
 	@missing=""; \
-	for tool in nmap xinetd ss setpriv nft ip; do command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; done; \
+	for tool in nmap xinetd ss setpriv nft iptables-legacy-save ip; do command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing system packages (missing:$$missing)"; \
 		$(SUDO) apt-get update -qq && \

@@ -32,6 +32,9 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
                            help="evaluate a saved snapshot instead of collecting; repeatable")
     group.add_argument("--nmap-xml", action="append", default=[], metavar="FILE",
                        help="use an nmap XML file someone already ran as the outside view; repeatable")
+    group.add_argument("--nft-json", action="append", default=[], metavar="FILE",
+                       help="use a saved `nft -j list ruleset` output as this host's firewall instead of the "
+                       "live ruleset; repeatable")
     group.add_argument("--root", metavar="DIR", help="read unit files and xinetd config under DIR "
                        "(a mounted image) instead of the live host")
     group.add_argument("--xinetd-conf", metavar="PATH", help="xinetd.conf to read (default /etc/xinetd.conf)")
@@ -130,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml", "policy_path"})
+_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml", "policy_path", "nft_json"})
 _LISTINGS = frozenset({"checks"})
 """Commands whose stdout is a listing only: a reader leaving early (`| head`) is no failure."""
 

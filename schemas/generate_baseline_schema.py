@@ -184,6 +184,14 @@ def build() -> dict[str, Any]:
                                              "spelling: `{SYN-RECV: 256}`."},
             **META,
         }, description="Connection-state thresholds: an early DoS warning."),
+        "firewall": _object({
+            "required": {"type": "boolean", "description": "Inbound traffic must be filtered: an input-hook chain "
+                                                           "that drops or rejects something (firewall-missing)."},
+            "listeners": {"type": "string", "enum": ["covered", "any"],
+                          "description": "`covered`: every listener on a non-loopback address has a rule naming its "
+                                         "port on the input path (firewall-port-uncovered, CIS). `any`: not checked."},
+            **META,
+        }, description="The host's own nftables/iptables input path (the firewall collector, or --nft-json)."),
         "scan": _object({
             "tcp_ports": port_spec,
             "udp_ports": port_spec,
@@ -199,7 +207,7 @@ def build() -> dict[str, Any]:
         "$id": "https://surfacecheck.invalid/schemas/baseline.schema.json",
         "title": "surfacecheck baseline",
         "description": "The approved network attack surface of a host: ports, services, socket units, xinetd "
-                       "limits, connection thresholds, scan settings and waivers.",
+                       "limits, connection thresholds, host firewall, scan settings and waivers.",
         "type": "object",
         "additionalProperties": False,
         "required": ["version"],

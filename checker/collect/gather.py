@@ -26,6 +26,7 @@ from checker.collect.nmap.merge import HostScan, join_outside_views
 from checker.collect.nmap.targets import Target, parse_targets
 from checker.errors import InputError, UsageError
 from checker.model import Baseline, Collector, CollectorRun, CollectorStatus, ScanSettings, Snapshot
+from checker.model.firewall import FirewallEvidence
 
 MAX_JOBS = 64
 
@@ -78,11 +79,16 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
         # a file written by `collect` for several hosts holds a list: one snapshot per host
         snapshots = [snapshot for path in args.snapshot for snapshot in load_snapshot_list(path)]
     saved = len(snapshots)
+    nft_json = list(getattr(args, "nft_json", None) or [])
+    imported_firewall = import_nft_json(nft_json) if nft_json else None
     if wants_local(args):
         from checker.collect.local import collect_local
 
         snapshots.append(collect_local(root=getattr(args, "root", None),
-                                       xinetd_conf=getattr(args, "xinetd_conf", None)))
+                                       xinetd_conf=getattr(args, "xinetd_conf", None),
+                                       imported_firewall=imported_firewall))
+    elif imported_firewall is not None:
+        raise UsageError("--nft-json replaces the live ruleset of the inside view: add --local")
     scans: list[HostScan] = []
     if targets and settings is not None:
         scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))
@@ -100,6 +106,20 @@ def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_pr
     if progress is not None:
         progress.finish()
     return list(scans)
+
+
+def import_nft_json(paths: Sequence[str]) -> FirewallEvidence:
+    """`--nft-json FILE ...`: saved `nft -j list ruleset` outputs as this host's firewall. `InputError` if unusable."""
+    from checker.collect.firewall.nft_json import FirewallFormatError, parse_nft_document
+    from checker.storage.json_reader import read_json_file
+
+    rulesets = []
+    for path in paths:
+        try:
+            rulesets.append(parse_nft_document(read_json_file(path), path))
+        except FirewallFormatError as exc:
+            raise InputError(str(exc)) from None
+    return FirewallEvidence(tuple(rulesets))
 
 
 def import_nmap_xml(path: str) -> list[HostScan]:

@@ -37,6 +37,7 @@ from checker.model import (
     Unit,
     XinetdService,
 )
+from checker.model.firewall import FirewallEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class InsideEvidence:
     units: tuple[Unit, ...] = ()
     socket_units: tuple[SocketUnit, ...] = ()
     xinetd_services: tuple[XinetdService, ...] = ()
+    firewall: FirewallEvidence | None = None
 
 
 EVIDENCE_FIELDS = tuple(f.name for f in fields(InsideEvidence))
@@ -62,6 +64,8 @@ class CollectionContext:
     """`--root DIR`: a mounted image, read instead of the live host."""
     xinetd_conf: str | None = None
     """`--xinetd-conf FILE` instead of /etc/xinetd.conf (inside `root` when both are given)."""
+    imported_firewall: FirewallEvidence | None = None
+    """`--nft-json FILE`: the saved ruleset, already parsed, instead of the live one."""
     earlier: InsideEvidence = field(default_factory=InsideEvidence)
     """What the collectors before this one (in registry order) collected: the unit runtime
     completes the unit files' units, socket units take their enablement and state from them."""

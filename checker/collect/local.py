@@ -34,6 +34,7 @@ from checker.collect.interface import (
 )
 from checker.collect.registry import INSIDE_COLLECTORS
 from checker.model import Collector, CollectorRun, HostInfo, Snapshot
+from checker.model.firewall import FirewallEvidence
 from checker.storage.inputs import read_bounded
 
 
@@ -102,15 +103,18 @@ def _is_privileged() -> bool:
     return os.geteuid() == 0
 
 
-def collect_local(root: str | None = None, xinetd_conf: str | None = None) -> Snapshot:
+def collect_local(root: str | None = None, xinetd_conf: str | None = None,
+                  imported_firewall: FirewallEvidence | None = None) -> Snapshot:
     """Collect the inside view: every collector of `checker.collect.registry`, plus host metadata.
 
     `root` reads unit files and xinetd config under that directory (a mounted image) and marks
     the live-only collectors UNAVAILABLE; `xinetd_conf` replaces /etc/xinetd.conf (and is read
-    inside `root` when both are given). Never raises for a collector failure.
+    inside `root` when both are given); `imported_firewall` (`--nft-json`) replaces the live
+    ruleset. Never raises for a collector failure.
     """
     started = utc_now()
-    evidence, runs = collect_inside_evidence(CollectionContext(root=root, xinetd_conf=xinetd_conf))
+    evidence, runs = collect_inside_evidence(CollectionContext(
+        root=root, xinetd_conf=xinetd_conf, imported_firewall=imported_firewall))
     host = HostInfo(
         hostname=socket.gethostname(),
         collected_at=started,

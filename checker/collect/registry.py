@@ -17,6 +17,7 @@ and `checker.collect.gather` joins it (checker.collect.nmap).
 
 from __future__ import annotations
 
+from checker.collect.firewall.collector import FirewallCollector
 from checker.collect.interface import EvidenceCollector
 from checker.collect.socket_units import SocketUnitsCollector
 from checker.collect.sockets import SocketsCollector
@@ -30,6 +31,7 @@ INSIDE_COLLECTORS: tuple[EvidenceCollector, ...] = (
     UnitRuntimeCollector(),
     SocketUnitsCollector(),
     XinetdCollector(),
+    FirewallCollector(),
 )
 
 OUTSIDE_VIEW = Collector.NMAP

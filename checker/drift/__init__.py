@@ -5,7 +5,8 @@ of `Drift`, and `render_text`/`render_markdown`/`render_json` turn that list int
 Nothing here reads files; `checker.commands.diff` loads the inputs and writes the outputs.
 
 Modules: `changes` (the `Drift` record and its kinds), `compare` (snapshots and results
-compared), `render` (text, Markdown and JSON). This package does not import `checker.learn`:
+compared), `firewall` (rulesets compared), `render` (text, Markdown and JSON). This package
+does not import `checker.learn`:
 what both stages need to agree on lives in `checker.model.ports`.
 
 What counts as drift (and what deliberately does not):
@@ -21,6 +22,8 @@ What counts as drift (and what deliberately does not):
 * xinetd services (by id): appeared, disappeared, enabled/disabled, and every changed
   effective attribute with the file:line that sets it now (or set it before, if removed).
 * the outside view: port states that changed.
+* the firewall ruleset, per rule (`checker.drift.firewall`): chains added or removed, base
+  chains whose hook, priority or policy changed, rules (by text) added or removed per chain.
 * collectors whose status changed, because missing evidence explains a mass of "removed".
 * results: checks that began or stopped failing, and status changes to or from `error`;
   a changed baseline is reported too, since it explains result changes.

@@ -32,6 +32,11 @@ class DriftKind(enum.StrEnum):
     XINETD_SERVICE_REMOVED = "xinetd-service-removed"
     XINETD_SERVICE_CHANGED = "xinetd-service-changed"
     NETWORK_PORT_CHANGED = "network-port-changed"
+    FIREWALL_CHAIN_ADDED = "firewall-chain-added"
+    FIREWALL_CHAIN_REMOVED = "firewall-chain-removed"
+    FIREWALL_CHAIN_CHANGED = "firewall-chain-changed"
+    FIREWALL_RULE_ADDED = "firewall-rule-added"
+    FIREWALL_RULE_REMOVED = "firewall-rule-removed"
     BASELINE_CHANGED = "baseline-changed"
     CHECK_STARTED_FAILING = "check-started-failing"
     CHECK_STOPPED_FAILING = "check-stopped-failing"
@@ -84,6 +89,8 @@ def _natural(text: str) -> tuple[str | int, ...]:
 
 
 ADDED_KINDS = frozenset({DriftKind.HOST_ADDED, DriftKind.LISTENER_ADDED, DriftKind.UNIT_ADDED,
-                          DriftKind.SOCKET_UNIT_ADDED, DriftKind.XINETD_SERVICE_ADDED})
+                          DriftKind.SOCKET_UNIT_ADDED, DriftKind.XINETD_SERVICE_ADDED,
+                          DriftKind.FIREWALL_CHAIN_ADDED, DriftKind.FIREWALL_RULE_ADDED})
 REMOVED_KINDS = frozenset({DriftKind.HOST_REMOVED, DriftKind.LISTENER_REMOVED, DriftKind.UNIT_REMOVED,
-                            DriftKind.SOCKET_UNIT_REMOVED, DriftKind.XINETD_SERVICE_REMOVED})
+                            DriftKind.SOCKET_UNIT_REMOVED, DriftKind.XINETD_SERVICE_REMOVED,
+                            DriftKind.FIREWALL_CHAIN_REMOVED, DriftKind.FIREWALL_RULE_REMOVED})

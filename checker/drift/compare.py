@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from checker.drift.changes import Drift, DriftKind
+from checker.drift.firewall import diff_firewall
 from checker.errors import InputError
 from checker.model import Listener, NetworkView, Report, Result, Snapshot, SocketUnit, Status, Unit, XinetdService
 from checker.model.ports import DEFAULT_EPHEMERAL_RANGE, is_ephemeral_client_port
@@ -83,6 +84,7 @@ def diff_snapshot(host: str, old: Snapshot, new: Snapshot,
                           DriftKind.SOCKET_UNIT_REMOVED, DriftKind.SOCKET_UNIT_CHANGED, _socket_unit_fields)
     drifts += _diff_xinetd(host, old.xinetd_services, new.xinetd_services)
     drifts += _diff_network(host, old, new)
+    drifts += diff_firewall(host, old, new)
     return drifts
 
 

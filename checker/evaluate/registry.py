@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from checker.evaluate.collector_errors import CollectorErrorsFamily
 from checker.evaluate.connections import ConnectionsFamily
+from checker.evaluate.firewall import FirewallFamily
 from checker.evaluate.interface import RuleFamily
 from checker.evaluate.ports import PortsFamily
 from checker.evaluate.services import ServicesFamily
@@ -23,5 +24,6 @@ FAMILIES: tuple[RuleFamily, ...] = (
     SocketUnitsFamily(),
     XinetdFamily(),
     ConnectionsFamily(),
+    FirewallFamily(),
     CollectorErrorsFamily(),
 )

@@ -29,10 +29,15 @@ What the draft contains (../shared/DESIGN.md section 4 language):
 * `xinetd.default: deny` with every enabled xinetd service, and `limits` holding the
   current limits when every enabled service shares them (otherwise comments say why not).
 
+* `firewall:` `{required, listeners}` from the live ruleset, relaxed where the evaluator would
+  fail it (with `RISK:` comments), commented out when a bypass or a mismatch would fail anyway.
+  An `exposure: internal` the ruleset contradicts (accepted from anywhere) is not drafted.
+
 A section whose collector did not succeed is left out with a comment: a rule there would
 only produce `error` results.
 
-Modules, one per section of the draft: `ports`, `units` (services and socket units), `xinetd`;
+Modules, one per section of the draft: `ports`, `units` (services and socket units), `xinetd`,
+`firewall`;
 with `render` (hand-written YAML and comment lines), `risks` (what earns a `RISK:` comment) and
 `hosts` (which hosts a section can rest on). This module assembles them in order.
 
@@ -46,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker import __version__
+from checker.learn.firewall import draft_firewall
 from checker.learn.hosts import host_name
 from checker.learn.ports import draft_ports
 from checker.learn.render import DraftWriter, yaml_scalar
@@ -94,6 +100,7 @@ def draft_baseline(
     draft_services(out, snapshots)
     draft_socket_units(out, snapshots)
     draft_xinetd(out, snapshots)
+    draft_firewall(out, snapshots)
     return out.text()
 
 

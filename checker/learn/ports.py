@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from checker.evaluate.ports.coverage import open_rows, outside_findings
+from checker.learn.firewall import internal_contradiction
 from checker.learn.hosts import collector_ok, collector_reason, host_name
 from checker.learn.render import DraftWriter, flow_mapping, flow_sequence, glob_literal, yaml_scalar
 from checker.learn.risks import port_risks
@@ -161,6 +162,12 @@ def _draft_port_entry(out: DraftWriter, observed: _Observed, views: Sequence[Net
         if binds == ["loopback"]:
             # Only a scan of a loopback address sees it: not an exposure (and the validator
             # rightly refuses `exposure: public` with `bind: [loopback]`).
+            exposure = None
+    if exposure == "internal":
+        contradiction = next((why for snapshot, listener in observed.listeners
+                              if (why := internal_contradiction(snapshot, listener))), None)
+        if contradiction:
+            out.comment(4, f"RISK: nmap did not see it open, but the firewall: {contradiction}: exposure not pinned")
             exposure = None
     ambiguous = _ambiguous_states(observed, views)
     if ambiguous and not exposure:

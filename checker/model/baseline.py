@@ -173,6 +173,18 @@ class ConnectionLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class FirewallPolicy:
+    """`firewall:`: what the host's own nftables/iptables input path must do."""
+
+    meta: RuleMeta
+    """Where `firewall:` is; its severity/controls apply to every firewall check."""
+    required: bool = False
+    """Inbound traffic must be filtered (firewall-missing)."""
+    listeners_covered: bool = False
+    """`listeners: covered`: every non-loopback listener's port is decided by an explicit rule."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScanSettings:
     """`scan:`: the outside view's options. Turned into nmap arguments by one function only."""
 
@@ -228,6 +240,8 @@ class Baseline:
     socket_units: SocketUnitsPolicy = field(default_factory=SocketUnitsPolicy)
     xinetd: XinetdPolicy = field(default_factory=XinetdPolicy)
     connections: tuple[ConnectionLimit, ...] = ()
+    firewall: FirewallPolicy | None = None
+    """`firewall:`; None when the baseline has no such section."""
     scan: ScanSettings = field(default_factory=ScanSettings)
     waivers: tuple[Waiver, ...] = ()
 

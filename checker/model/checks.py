@@ -199,6 +199,53 @@ _CHECKS = (
         Severity.LOW,
         "Remove the waiver from the baseline, or correct its `match`.",
     ),
+    CheckInfo(
+        CheckId.FIREWALL_MISSING,
+        "Inbound traffic is not filtered",
+        "`firewall.required: true` and the host's nftables/iptables rulesets have no input-hook chain, or "
+        "only accept policies with no rule that drops or rejects anything.",
+        Severity.HIGH,
+        "Load a default-deny input ruleset (e.g. `nft -f /etc/nftables.conf` with `policy drop` on the "
+        "input chain) and enable it at boot (`systemctl enable --now nftables`).",
+    ),
+    CheckInfo(
+        CheckId.FIREWALL_PORT_UNCOVERED,
+        "Listening port has no firewall rule",
+        "`firewall.listeners: covered` and a listener on a non-loopback address is decided only by a chain "
+        "policy: no rule of the input path names its port (CIS: firewall rules exist for all open ports).",
+        Severity.MEDIUM,
+        "Add an explicit rule for the port, e.g. `nft add rule inet filter input tcp dport PORT accept` "
+        "(or `drop`), or stop the listener.",
+    ),
+    CheckInfo(
+        CheckId.FIREWALL_PORT_OPEN,
+        "Firewall accepts an internal port from anywhere",
+        "The host's input path accepts new connections from any source to a listener whose `allow` entry "
+        "says `exposure: internal` (or, under `ports.default: deny`, that no allow entry covers).",
+        Severity.HIGH,
+        "Drop the port in the input chain, or accept it only from the internal sources, e.g. "
+        "`nft add rule inet filter input ip saddr 10.0.0.0/8 tcp dport PORT accept` before a final drop.",
+    ),
+    CheckInfo(
+        CheckId.FIREWALL_BYPASS,
+        "Published port bypasses the input chain",
+        "A DNAT rule in a prerouting nat chain publishes a port (e.g. a container's `-p 8080:80`) that the "
+        "input path would drop, but the forward path accepts the translated packet: the port is reachable "
+        "although the input policy denies it.",
+        Severity.HIGH,
+        "Filter the published port in the forward path (the DOCKER-USER chain, or an nft forward chain), "
+        "or publish it on 127.0.0.1 only (`-p 127.0.0.1:8080:80`).",
+    ),
+    CheckInfo(
+        CheckId.EXPOSURE_MISMATCH,
+        "Ruleset prediction and outside scan disagree",
+        "For the same host, protocol and port, the firewall ruleset predicts one thing (accepted from "
+        "anywhere, or dropped for every source) and nmap observed the other: the loaded ruleset is not what "
+        "filters, or another path (NAT, another firewall) exists.",
+        Severity.MEDIUM,
+        "Compare `nft list ruleset` and `iptables-legacy-save` with the scan; look for a second ruleset, "
+        "NAT rules or a network firewall between the scanner and the host.",
+    ),
 )
 
 CHECKS: dict[CheckId, CheckInfo] = {info.id: info for info in _CHECKS}

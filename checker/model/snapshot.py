@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from checker.model.baseline import Location
+from checker.model.firewall import FirewallEvidence
 from checker.model.network import NetworkView, ScannedPort
 from checker.model.text import address_before_port
 from checker.model.vocabulary import Collector, CollectorStatus, Protocol
@@ -178,6 +179,8 @@ class Snapshot:
     units: tuple[Unit, ...] = ()
     socket_units: tuple[SocketUnit, ...] = ()
     xinetd_services: tuple[XinetdService, ...] = ()
+    firewall: FirewallEvidence | None = None
+    """The host's nftables/iptables rulesets (None: the firewall collector did not run or failed)."""
     network: NetworkView | None = None
     """The outside view, when one was collected or imported."""
     schema_version: int = 1

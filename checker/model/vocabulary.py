@@ -64,6 +64,11 @@ class CheckId(enum.StrEnum):
     COLLECTOR_ERROR = "collector-error"
     WAIVER_EXPIRED = "waiver-expired"
     WAIVER_UNUSED = "waiver-unused"
+    FIREWALL_MISSING = "firewall-missing"
+    FIREWALL_PORT_UNCOVERED = "firewall-port-uncovered"
+    FIREWALL_PORT_OPEN = "firewall-port-open"
+    FIREWALL_BYPASS = "firewall-bypass"
+    EXPOSURE_MISMATCH = "exposure-mismatch"
 
 
 class Protocol(enum.StrEnum):
@@ -116,6 +121,8 @@ class Collector(enum.StrEnum):
     """Parsed .socket units with drop-ins."""
     XINETD = "xinetd"
     """Parsed xinetd configuration."""
+    FIREWALL = "firewall"
+    """The nftables ruleset (`nft -j list ruleset`) and legacy iptables tables, or `--nft-json`."""
     NMAP = "nmap"
     """The outside view: an nmap scan, or an imported nmap XML."""
 

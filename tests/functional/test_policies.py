@@ -23,7 +23,7 @@ from support import ASSETS, REPO_ROOT
 
 POLICIES = REPO_ROOT / "policies"
 SNAPSHOTS = ASSETS / "policies"
-POLICY_NAMES = ("default", "no-cleartext", "cis-network-services", "xinetd-hardening")
+POLICY_NAMES = ("default", "no-cleartext", "cis-network-services", "xinetd-hardening", "firewall")
 
 EXPECTED_LEGACY_FAILS: dict[str, set[tuple[str, str]]] = {
     "default": {
@@ -64,6 +64,14 @@ EXPECTED_LEGACY_FAILS: dict[str, set[tuple[str, str]]] = {
             "squid", "tftpd-hpa", "vsftpd", "xinetd")},
         ("socket-unit-forbidden", "unit:cups.socket"), ("socket-unit-forbidden", "unit:rpcbind.socket"),
     },
+    "firewall": {
+        ("firewall-missing", "firewall:ipv4"), ("firewall-missing", "firewall:ipv6"),
+        # every listener of legacy-host on a non-loopback address: the ruleset names no port
+        *{("firewall-port-uncovered", f"tcp/0.0.0.0:{port}") for port in (
+            22, 23, 21, 513, 514, 79, 110, 143, 6379, 25, 111, 2049, 445, 80, 3128, 6000)},
+        ("firewall-port-uncovered", "tcp/[::]:3306"),
+        *{("firewall-port-uncovered", f"udp/0.0.0.0:{port}") for port in (69, 19, 11211, 5353, 111, 161, 53)},
+    },
     "xinetd-hardening": {
         *{("xinetd-access", f"xinetd:{name}/only_from") for name in ("finger", "login", "shell", "telnet")},
         *{("xinetd-logging", f"xinetd:{name}/log_on_failure") for name in ("finger", "login", "shell", "telnet")},
@@ -97,13 +105,15 @@ def rules_of(document: dict[str, Any]) -> list[tuple[str, Any]]:
     rules += [(f"services[{i}]", rule) for i, rule in enumerate(document.get("services", []))]
     if "limits" in document.get("xinetd", {}):
         rules.append(("xinetd.limits", document["xinetd"]["limits"]))
+    if "firewall" in document:
+        rules.append(("firewall", document["firewall"]))
     return rules
 
 
 # --------------------------------------------------------------------------- the files
 
 
-def test_the_four_policies_are_bundled() -> None:
+def test_the_five_policies_are_bundled() -> None:
     assert sorted(path.stem for path in POLICIES.glob("*.yaml")) == sorted(POLICY_NAMES)
     assert set(POLICY_NAMES) <= set(builtin_policy_names())
 

@@ -28,7 +28,7 @@ def test_collect_local_to_a_file(tmp_path: Path) -> None:
     data = json.loads(output.read_text())
     validate(data)
     names = [run["name"] for run in data["collectors"]]
-    assert names == ["sockets", "unit-files", "unit-runtime", "socket-units", "xinetd"]
+    assert names == ["sockets", "unit-files", "unit-runtime", "socket-units", "xinetd", "firewall"]
     assert data["host"]["collected_at"].endswith("Z") and data["schema_version"] == 1
     assert output.read_text() == dumps_by_line(data, depth=1)  # canonical: sorted keys, one record a line
 

@@ -25,6 +25,7 @@ def test_check_ids_are_the_released_ones() -> None:
         "socket-unit-forbidden", "socket-unit-listen", "xinetd-service-unexpected",
         "xinetd-service-forbidden", "xinetd-limit", "xinetd-access", "xinetd-logging",
         "connections-state", "collector-error", "waiver-expired", "waiver-unused",
+        "firewall-missing", "firewall-port-uncovered", "firewall-port-open", "firewall-bypass", "exposure-mismatch",
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.policy.sections.connections import ConnectionsSection
+from checker.policy.sections.firewall import FirewallSection
 from checker.policy.sections.interface import BaselineSection
 from checker.policy.sections.metadata import MetadataSection
 from checker.policy.sections.ports import PortsSection
@@ -28,6 +29,7 @@ SECTIONS: tuple[BaselineSection[Any], ...] = (
     SocketUnitsSection(),
     XinetdSection(),
     ConnectionsSection(),
+    FirewallSection(),
     ScanSection(),
     WaiversSection(),
 )

@@ -11,6 +11,10 @@ when the files on disk differ from what this script builds.
 * `legacy-host.json`: everything the policies exist to catch: telnet, FTP, r-services,
   TFTP, finger, POP3/IMAP, chargen, databases on all interfaces, an open MTA, CUPS, avahi,
   rpcbind, NFS, Samba, SNMP, a web server and proxy, X11, and xinetd services without limits.
+
+Firewalls (parsed from save text with the collector's own parser): the clean host filters with
+legacy iptables/ip6tables, default deny and a rule for each non-loopback listener; the legacy
+host has an nftables input chain that accepts everything.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from checker.collect.firewall.iptables_save import parse_iptables_save
+from checker.collect.firewall.nft_json import parse_nft_json
 from checker.model import (
     Collector,
     CollectorRun,
@@ -33,6 +39,7 @@ from checker.model import (
     XinetdService,
     XinetdValue,
 )
+from checker.model.firewall import FirewallEvidence
 from checker.model.serialize import to_data
 
 HERE = Path(__file__).resolve().parent
@@ -78,6 +85,35 @@ def host(name: str) -> HostInfo:
 HARDENED = {"instances": "20", "per_source": "5", "cps": "10 30", "max_load": "3.5", "only_from": "10.0.0.0/8",
             "log_on_failure": "HOST ATTEMPT"}
 
+_CLEAN_IPTABLES = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 7001 -j ACCEPT
+-A INPUT -p udp -m udp --dport 32768:60999 -j DROP
+COMMIT
+"""
+_CLEAN_IP6TABLES = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+"""
+_LEGACY_NFT = ('{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}, '
+               '{"table": {"family": "inet", "name": "filter", "handle": 1}}, '
+               '{"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", '
+               '"hook": "input", "prio": 0, "policy": "accept"}}]}')
+CLEAN_FIREWALL = FirewallEvidence(
+    (parse_iptables_save(_CLEAN_IPTABLES, "iptables-legacy-save"),
+     parse_iptables_save(_CLEAN_IP6TABLES, "ip6tables-legacy-save", ipv6=True)),
+    ("legacy iptables rules present, not visible to nft",))
+LEGACY_FIREWALL = FirewallEvidence((parse_nft_json(_LEGACY_NFT, "nft -j list ruleset"),))
+
 CLEAN = Snapshot(
     host=host("clean-1"),
     collectors=INSIDE_OK,
@@ -101,6 +137,7 @@ CLEAN = Snapshot(
     socket_units=(socket_unit("ssh.socket", "22", enabled=False),),
     xinetd_services=(xinetd("backup-agent", "backup-agent", 7001, "tcp", server="/usr/sbin/backup-agent",
                             user="backup", bind="10.0.0.7", **HARDENED),),
+    firewall=CLEAN_FIREWALL,
 )
 
 LEGACY = Snapshot(
@@ -151,6 +188,7 @@ LEGACY = Snapshot(
         xinetd("chargen", "chargen-dgram", 19, "udp", type="INTERNAL", **HARDENED),
         xinetd("daytime", "daytime-stream", 13, "tcp", enabled=False, type="INTERNAL"),
     ),
+    firewall=LEGACY_FIREWALL,
 )
 
 SNAPSHOTS = {"clean-host.json": CLEAN, "legacy-host.json": LEGACY}

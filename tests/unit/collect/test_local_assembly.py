@@ -31,6 +31,7 @@ from checker.model import (
     Unit,
     XinetdService,
 )
+from checker.model.firewall import FirewallEvidence
 
 
 class _Units(EvidenceCollector):
@@ -115,6 +116,7 @@ def test_every_evidence_field_reaches_the_snapshot(field_name: str) -> None:
         units=(Unit("a.service", "enabled"),),
         socket_units=(SocketUnit("a.socket", "/usr/lib/systemd/system/a.socket"),),
         xinetd_services=(XinetdService("echo", "echo", True, Location("/etc/xinetd.d/echo", 1, 0)),),
+        firewall=FirewallEvidence(notes=("legacy iptables rules present, not visible to nft",)),
     )
     assert set(EVIDENCE_FIELDS) == {f.name for f in dataclasses.fields(sample)}
     value = getattr(sample, field_name)

@@ -384,3 +384,28 @@ def test_command_on_results_files(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_drifts_sort_ports_in_natural_order() -> None:
     new = changed(listeners=BASE.listeners + (listener("0.0.0.0", 110, "dovecot"), listener("0.0.0.0", 25, "exim4")))
     assert [d.resource for d in diff_snapshots([BASE], [new])] == ["tcp/25", "tcp/110"]
+
+
+def test_firewall_ruleset_drift_is_per_rule() -> None:
+    from dataclasses import replace
+
+    from checker.collect.firewall.nft_json import parse_nft_json
+    from checker.drift import diff_snapshots
+    from checker.model import Collector, CollectorRun, CollectorStatus, HostInfo, Snapshot
+    from checker.model.firewall import FirewallEvidence
+    from support import ASSETS
+
+    def ruleset(name: str) -> FirewallEvidence:
+        return FirewallEvidence((parse_nft_json((ASSETS / "firewall" / name).read_text(), name),))
+
+    base = Snapshot(HostInfo("fw-1", "2026-11-21T09:00:00Z", "0.1.0"),
+                    collectors=(CollectorRun(Collector.FIREWALL, CollectorStatus.OK),))
+    old = replace(base, firewall=ruleset("policy_drop_port.nft.json"))
+    new = replace(base, firewall=ruleset("accept_policy_without_drop.nft.json"))
+    found = {(d.kind.value, d.resource, d.attribute) for d in diff_snapshots([old], [new])}
+    assert found == {
+        ("firewall-chain-changed", "firewall:nftables inet filter input", "base chain"),
+        ("firewall-rule-added", "firewall:nftables inet filter input: tcp dport 22 counter accept", None),
+        ("firewall-rule-removed", "firewall:nftables inet filter input: tcp dport 22 accept", None),
+    }
+    assert diff_snapshots([old], [replace(old)]) == []

@@ -30,7 +30,8 @@ from checker.model import (
 )
 
 BASELINE_FILE = "baseline.yaml"
-INSIDE = (Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS, Collector.XINETD)
+INSIDE = (Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS, Collector.XINETD,
+          Collector.FIREWALL)
 
 
 def loc(line: int) -> Location:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from evaluate_support import baseline, listener, loc, meta, network, outcomes, run, runs, snapshot
+from evaluate_support import INSIDE, baseline, listener, loc, meta, network, outcomes, run, runs, snapshot
 
 from checker.errors import ExitCode
 from checker.evaluate import collection_date, evaluate, exit_code_for, host_name
@@ -56,7 +56,7 @@ def test_report_metadata() -> None:
 
 
 def test_host_name_is_the_scanned_address_for_an_outside_only_snapshot() -> None:
-    inside_off = dict.fromkeys((Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS, Collector.XINETD), CollectorStatus.NOT_RUN)
+    inside_off = dict.fromkeys(INSIDE, CollectorStatus.NOT_RUN)
     outside_only = snapshot(hostname="scanner-box", collectors=runs(inside_off, nmap=CollectorStatus.OK),
                             network_view=network(address="10.0.0.9"))
     assert host_name(outside_only) == "10.0.0.9"

@@ -53,7 +53,7 @@ def test_header_says_what_was_audited(report: Report) -> None:
 def test_passes_and_skips_are_inside_details(report: Report) -> None:
     text = render(report)
     details = text.split("<details>", 1)[1]
-    assert "Passed (8)" in details and "Skipped (2)" in details
+    assert "Passed (9)" in details and "Skipped (3)" in details
     assert "## Failures" not in details
 
 
@@ -118,7 +118,7 @@ def test_verdict_follows_fail_on_and_errors(report: Report) -> None:
     only_low = replace(report, fail_on=Severity.HIGH, hosts=tuple(
         replace(h, results=tuple(r for r in h.results if r.status in (Status.PASS, Status.FAIL)
                                  and r.severity in (Severity.LOW, Severity.MEDIUM))) for h in report.hosts))
-    assert "Verdict: **PASS** (8 failure(s) below high)" in render(only_low)
+    assert "Verdict: **PASS** (9 failure(s) below high)" in render(only_low)
 
 
 def test_verdict_without_any_host_is_incomplete(report: Report) -> None:

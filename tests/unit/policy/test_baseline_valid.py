@@ -220,7 +220,7 @@ def test_every_top_level_section_of_the_design_is_in_the_schema() -> None:
     schema = json.loads(SCHEMA_PATH.read_text())
     assert set(schema["properties"]) == {
         "version", "name", "description", "extends", "defaults", "controls", "ports", "services",
-        "socket_units", "xinetd", "connections", "scan", "waivers", "targets"}
+        "socket_units", "xinetd", "connections", "firewall", "scan", "waivers", "targets"}
 
 
 def test_schema_accepts_the_full_example_as_an_editor_would() -> None:

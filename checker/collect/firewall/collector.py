@@ -1,0 +1,103 @@
+"""The firewall collector: the live nftables ruleset and any legacy iptables tables of this host.
+
+Sources, in the order the kernel's hooks see no difference between them:
+
+* `nft -j list ruleset` (nft(8): exit 0 on success, 1 on any error such as "Operation not
+  permitted"): always read; its failure (missing binary, no privileges, unparsable output)
+  FAILS the collector, never reads as "no firewall".
+* legacy iptables: the kernel lists the legacy tables that exist in this network namespace in
+  /proc/net/ip_tables_names and /proc/net/ip6_tables_names (root-readable). Only when one is
+  listed is `iptables-legacy-save` / `ip6tables-legacy-save` run (iptables-save(8): exit 0);
+  tables holding rules or a non-accept policy add the note "legacy iptables rules present,
+  not visible to nft". A listed table that cannot be read fails the collector.
+
+`--nft-json FILE` replaces the live read: `checker.collect.gather` parses the file before
+anything runs (an unusable file is an input error) and hands the ruleset in the context.
+`--root` audits an image, which has no live ruleset: UNAVAILABLE.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from checker._subprocess import CommandFailed, run_command
+from checker.collect.firewall.iptables_save import parse_iptables_save
+from checker.collect.firewall.nft_json import FirewallFormatError, parse_nft_json
+from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.model import Collector
+from checker.model.firewall import FirewallEvidence, FirewallRuleset
+
+TIMEOUT = 30.0
+SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+"""nft and iptables live in sbin, which an unprivileged PATH often lacks."""
+LEGACY_NOTE = "legacy iptables rules present, not visible to nft"
+LEGACY_TABLES = (("/proc/net/ip_tables_names", "iptables-legacy-save", False),
+                 ("/proc/net/ip6_tables_names", "ip6tables-legacy-save", True))
+
+
+def _program(name: str) -> str:
+    found = shutil.which(name, path=SEARCH_PATH) or shutil.which(name)
+    if found is None:
+        raise CommandFailed(f"{name}: not found on PATH (install the nftables/iptables package)")
+    return found
+
+
+def _run(name: str, *args: str) -> str:
+    return run_command([_program(name), *args], timeout=TIMEOUT, accept=(0,),
+                       env={"PATH": SEARCH_PATH, "LC_ALL": "C"}).stdout
+
+
+def read_nft_ruleset() -> FirewallRuleset:
+    """The live nftables ruleset. Raises CommandFailed or FirewallFormatError."""
+    return parse_nft_json(_run("nft", "-j", "list", "ruleset"), "nft -j list ruleset")
+
+
+def legacy_table_names(path: str) -> list[str]:
+    """The legacy tables the kernel has in this namespace ([] when the module is not loaded)."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return [line.strip() for line in handle.read(65536).splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []  # ip_tables is not loaded: no legacy table can exist
+
+
+def read_legacy_rulesets() -> list[FirewallRuleset]:
+    """Every legacy table set that exists. Raises CommandFailed, FirewallFormatError or OSError."""
+    rulesets = []
+    for names_file, program, ipv6 in LEGACY_TABLES:
+        if legacy_table_names(names_file):
+            rulesets.append(parse_iptables_save(_run(program), program, ipv6=ipv6))
+    return rulesets
+
+
+def holds_rules(ruleset: FirewallRuleset) -> bool:
+    """Any rule, or a base chain whose policy is not accept: the table filters something."""
+    return any(chain.rules or (chain.policy not in (None, "accept")) for chain in ruleset.chains)
+
+
+class FirewallCollector(EvidenceCollector):
+    name = Collector.FIREWALL
+    provides = ("firewall",)
+
+    def collect(self, context: CollectionContext) -> CollectedEvidence:
+        if context.imported_firewall is not None:
+            sources = ", ".join(r.source for r in context.imported_firewall.rulesets)
+            return self.ok(InsideEvidence(firewall=context.imported_firewall), f"imported from {sources}")
+        if context.root is not None:
+            return self.unavailable("--root reads an image: the live ruleset is not in it (use --nft-json)")
+        try:
+            legacy = read_legacy_rulesets()
+        except PermissionError as exc:
+            return self.failed(f"cannot read the legacy iptables tables: {exc.strerror} (needs root)")
+        except (CommandFailed, FirewallFormatError, OSError) as exc:
+            return self.failed(f"legacy iptables: {exc}")
+        notes = (LEGACY_NOTE,) if any(holds_rules(r) for r in legacy) else ()
+        try:
+            nft = read_nft_ruleset()
+        except (CommandFailed, FirewallFormatError) as exc:
+            # what the legacy tables hold is kept, but without nft the input path is unknown
+            partial = InsideEvidence(firewall=FirewallEvidence(tuple(legacy), notes)) if legacy else None
+            return self.failed(f"{exc}", partial)
+        evidence = FirewallEvidence((nft, *legacy), notes)
+        return self.ok(InsideEvidence(firewall=evidence), notes[0] if notes else None)
+
