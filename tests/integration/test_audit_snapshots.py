@@ -22,7 +22,8 @@ BASELINE = ASSETS / "evaluate" / "offline-baseline.yaml"
 # Every inside collector recorded: one without a record is unknown evidence (issue 12).
 OK = tuple(CollectorRun(c, CollectorStatus.OK) for c in (Collector.SOCKETS, Collector.UNIT_FILES,
                                                         Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS,
-                                                        Collector.XINETD))
+                                                        Collector.XINETD)) + (
+    CollectorRun(Collector.FIREWALL, CollectorStatus.NOT_RUN, "not asked for"),)
 
 
 def _listener(port: int, process: str = "sshd", user: str = "root") -> Listener:
