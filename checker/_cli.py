@@ -65,8 +65,9 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", default=default,
-                           help="show tracebacks of unexpected errors")
-    verbosity.add_argument("-q", "--quiet", action="store_true", default=default, help="no console summary")
+                           help="list every result (audit) and show tracebacks of unexpected errors")
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=default,
+                           help="only the one-line summary (audit)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=SEVERITIES, default="low",
                        help="lowest severity of a fail that makes the exit code 1 (default: low)")
     audit.add_argument("--exit-zero", action="store_true", help="exit 0 even on fails and errors")
+    audit.add_argument("--no-color", action="store_true",
+                       help="no colour in the console summary (also: the NO_COLOR environment variable)")
 
     collect = sub.add_parser("collect", parents=[common], help="write snapshot(s); evaluate nothing")
     _add_collection_options(collect, snapshots=False)

@@ -4,14 +4,15 @@ Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.po
 `checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
 render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
 file is written, so a formatter failure leaves no half-updated set of reports. The console
-summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
-under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only.
+summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise; under `--quiet`
+it is the one summary line. The exit code comes from `checker.evaluate.exit_code` only.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from checker.model import Severity
 
@@ -21,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.commands.report import format_options, requested_outputs
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
+    from checker.formatters.console.style import wants_color
     from checker.policy import load_baseline
     from checker.storage.atomic import write_text_atomic
 
@@ -43,8 +45,13 @@ def run(args: argparse.Namespace) -> int:
 
         write_evidence_bundle(evidence_dir, report, baseline, rendered)
 
-    if not getattr(args, "quiet", False):
-        stream = sys.stderr if "-" in outputs.values() else sys.stdout
-        stream.write(get_formatter("console").format(report, options))
-        stream.flush()
+    stream = sys.stderr if "-" in outputs.values() else sys.stdout
+    console = replace(
+        options,
+        color=wants_color(stream, no_color_flag=bool(getattr(args, "no_color", False))),
+        verbose=bool(getattr(args, "verbose", False)), quiet=bool(getattr(args, "quiet", False)),
+        reports_requested=bool(outputs or evidence_dir), ports_default=baseline.ports.default.value,
+    )
+    stream.write(get_formatter("console").format(report, console))
+    stream.flush()
     return int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from checker.evaluate.interface import Availability, EvaluationContext
 from checker.evaluate.ports.coverage import ambiguous_ports, ambiguous_result, range_covered
+from checker.evaluate.ports.joined import explained_by_listener, forbidden, joined_evidence
 from checker.evaluate.ports.views import (
     PortViews,
     governing_entry,
@@ -39,8 +40,10 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
             location=policy.location, evidence=gap.evidence(),
         )
     for listener in views.listeners:
+        if forbidden(policy.forbid, listener.protocol, listener.port):
+            continue  # one finding per problem: port-forbidden decides it
         entry = governing_entry(policy.allow, listener.protocol, listener.port)
-        evidence = listener_evidence(listener)
+        evidence = joined_evidence(views, listener)
         if entry is not None:
             yield ctx.result(
                 check, listener.resource, Status.PASS,
@@ -61,6 +64,8 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
     if views.network is None:
         return
     for port in views.open_ports:
+        if forbidden(policy.forbid, port.protocol, port.port) or explained_by_listener(views, port):
+            continue  # decided by port-forbidden, or joined to the listener's result above
         entry = governing_entry(policy.allow, port.protocol, port.port)
         resource = scanned_resource(views.network, port)
         evidence = scanned_evidence(views.network, port)
@@ -93,7 +98,7 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
                     check, listener.resource, Status.FAIL,
                     f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
                     f"({owner_text(listener)}){why}.",
-                    meta=rule.meta, evidence=listener_evidence(listener),
+                    meta=rule.meta, evidence=joined_evidence(views, listener),
                     remediation=f"Stop and disable {owner_text(listener)}: "
                     f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
                 )
@@ -101,6 +106,8 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
             for port in views.open_ports:
                 if port.protocol == protocol and port.port in rule.ports:
                     found = True
+                    if explained_by_listener(views, port):
+                        continue  # its evidence joined the listener's result
                     resource = scanned_resource(views.network, port)
                     yield ctx.result(
                         check, resource, Status.FAIL,
