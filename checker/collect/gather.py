@@ -96,7 +96,7 @@ def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_pr
     progress = ScanProgress(sum(t.size for t in targets)) if progress_wanted(force_progress) else None
     if progress is not None:
         progress.start()
-    scans = scan_targets(targets, settings, jobs=jobs, on_done=progress.hosts_done if progress else None)
+    scans = scan_targets(targets, settings, jobs=jobs, progress=progress)
     if progress is not None:
         progress.finish()
     return list(scans)
