@@ -58,7 +58,7 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
                 f"allows {listener.protocol.value} port {listener.port}.",
                 location=policy.location, evidence=evidence,
                 remediation=f"Stop or reconfigure {owner_text(listener)} on {listener.resource} "
-                f"(e.g. {stop_hint(views, listener.protocol, listener.port)}), or add a reviewed "
+                f"(e.g. {stop_hint(views, listener.protocol, listener.port, listener)}), or add a reviewed "
                 f"`ports.allow` entry for {listener.protocol.value} port {listener.port}.",
             )
     if views.network is None:
@@ -100,7 +100,7 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
                     f"({owner_text(listener)}){why}.",
                     meta=rule.meta, evidence=joined_evidence(views, listener),
                     remediation=f"Stop and disable {owner_text(listener)}: "
-                    f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
+                    f"{stop_hint(views, protocol, listener.port, listener)}, or remove its package.",
                 )
         if views.network is not None:
             for port in views.open_ports:

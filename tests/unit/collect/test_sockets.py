@@ -13,6 +13,7 @@ from checker.collect.sockets import (
     count_connection_states,
     is_dual_stack,
     listeners_from_sockets,
+    unit_from_cgroup,
 )
 from checker.model import Protocol
 
@@ -94,3 +95,17 @@ def test_states_use_ss_spelling_and_count_request_sockets_as_syn_recv() -> None:
     ])
     assert counts == {"CLOSE-WAIT": 1, "CLOSED": 1, "ESTABLISHED": 1, "FIN-WAIT-1": 1, "SYN-RECV": 2,
                       "TIME-WAIT": 1}
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("0::/system.slice/nginx.service\n", "nginx.service"),
+    ("0::/system.slice/system-getty.slice/getty@tty1.service\n", "getty@tty1.service"),
+    ("12:pids:/\n1:name=systemd:/system.slice/ssh.service\n0::/\n", "ssh.service"),
+    ("0::/user.slice/user-0.slice/session-3.scope\n", None),
+    ("0::/system.slice/docker-0123abcd.scope\n", None),
+    ("0::/\n", None),
+    ("", None),
+])
+def test_unit_from_cgroup(text: str, unit: str | None) -> None:
+    """The owning process's service, for remediation that names it (issue 15)."""
+    assert unit_from_cgroup(text) == unit

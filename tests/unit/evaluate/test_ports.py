@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from evaluate_support import (
     baseline,
     listener,
@@ -236,6 +238,29 @@ def test_process_and_user_globs() -> None:
         ("port-process", "tcp/[::]:8080", "fail"),
     }
     assert "nobody" in only(report, CheckId.PORT_PROCESS, "tcp/[::]:22").message
+
+
+def test_process_messages_name_the_real_owner_in_plain_words() -> None:
+    """Issue 15: "is owned by the wrong user is `root`"; passes showed the pattern (`python3*`)."""
+    base = baseline(ports=ports(allow_=(allow(80, process="nginx", user="www-data"), allow(8080, process="python3*"))))
+    snap = snapshot(listeners=[listener(80, process="nginx", user="root", pid=7), listener(8080, process="python3.11")])
+    report = run(base, snap)
+    assert only(report, CheckId.PORT_PROCESS, "tcp/0.0.0.0:80").message == (
+        "tcp/0.0.0.0:80 is owned by process `nginx` (pid 7), user `root`; the baseline expects process `nginx` "
+        "and user `www-data` (wrong user).")
+    assert only(report, CheckId.PORT_PROCESS, "tcp/0.0.0.0:8080").message == (
+        "tcp/0.0.0.0:8080 is owned by process `python3.11` (pid 100), user `www-data`, as the baseline expects "
+        "(process `python3*`).")
+
+
+def test_remediation_names_the_service_of_the_owning_process() -> None:
+    """Issue 15: `systemctl disable --now <its unit>` although the pid, so its unit, was known."""
+    base = baseline(ports=ports(forbid_=(forbid(21),)))
+    owned = dataclasses.replace(listener(21, process="vsftpd"), unit="vsftpd.service")
+    report = run(base, snapshot(listeners=[owned, listener(21, "::", process="ftpd")]))
+    assert "`systemctl disable --now vsftpd.service`" in (
+        only(report, CheckId.PORT_FORBIDDEN, "tcp/0.0.0.0:21").remediation or "")
+    assert "<its unit>" in (only(report, CheckId.PORT_FORBIDDEN, "tcp/[::]:21").remediation or "")
 
 
 def test_unknown_owner_is_error_never_pass() -> None:
