@@ -35,6 +35,9 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
     group.add_argument("--root", metavar="DIR", help="read unit files and xinetd config under DIR "
                        "(a mounted image) instead of the live host")
     group.add_argument("--xinetd-conf", metavar="PATH", help="xinetd.conf to read (default /etc/xinetd.conf)")
+    group.add_argument("--host-name", metavar="NAME",
+                       help="name the local host NAME in the snapshot and reports (default: its hostname); "
+                       "for cloned images and containers that share one, e.g. the Ansible inventory name")
     scan = parser.add_argument_group("outside view (nmap)")
     scan.add_argument("--tcp-ports", metavar="SPEC", help="all | top:N | 1-1024,8080 (overrides scan.tcp_ports)")
     scan.add_argument("--udp-ports", metavar="SPEC", help="none | top:N | list (overrides scan.udp_ports)")
@@ -60,6 +63,9 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="add file/line attributes to JUnit testcases (GitLab, GitHub reporters)")
     group.add_argument("--sarif-root", metavar="DIR", default=".",
                        help="make SARIF artifact URIs relative to DIR (default: the current directory)")
+    group.add_argument("--sarif-category", metavar="NAME",
+                       help="SARIF automationDetails.id, the code-scanning category (default: "
+                       "surfacecheck/BASELINE/HOSTS/, so per-host uploads do not replace each other)")
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:

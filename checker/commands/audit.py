@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
-from checker.model import Severity
+from checker.errors import InputError
+from checker.model import Severity, Snapshot
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.collect.gather import gather_snapshots
-    from checker.commands.report import format_options, requested_outputs
+    from checker.collect.gather import gather_labelled_snapshots
+    from checker.commands.report import format_options, requested_outputs, warn_about_sarif_size
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
     from checker.formatters.console.style import wants_color
@@ -29,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     outputs = requested_outputs(args)
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
     baseline = load_baseline(getattr(args, "baseline", None))
-    snapshots = gather_snapshots(args, baseline)
+    labelled = gather_labelled_snapshots(args, baseline)
+    reject_shared_host_names(labelled)
+    snapshots = [snapshot for _, snapshot in labelled]
     report = evaluate(baseline, snapshots, fail_on=fail_on)
 
     options = format_options(args)
@@ -44,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         from checker.storage.evidence import write_evidence_bundle
 
         write_evidence_bundle(evidence_dir, report, baseline, rendered)
+    warn_about_sarif_size(report, outputs)
 
     stream = sys.stderr if "-" in outputs.values() else sys.stdout
     console = replace(
@@ -55,3 +60,17 @@ def run(args: argparse.Namespace) -> int:
     stream.write(get_formatter("console").format(report, console))
     stream.flush()
     return int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))
+
+
+def reject_shared_host_names(labelled: Sequence[tuple[str, Snapshot]]) -> None:
+    """Two hosts with one name (cloned images, containers) would merge into one testsuite and
+    share SARIF fingerprints: an input error naming both sources (fix: `--host-name`)."""
+    from checker.evaluate import host_name
+
+    seen: dict[str, str] = {}
+    for source, snapshot in labelled:
+        name = host_name(snapshot)
+        if name in seen:
+            raise InputError(f"two hosts are named {name!r}: {seen[name]} and {source}; give each its own "
+                             "name (`surfacecheck collect --host-name NAME`)")
+        seen[name] = source
