@@ -127,3 +127,41 @@ def test_unwritable_report_is_one_line_error(tmp_path) -> None:
     blocker.write_text("")
     with pytest.raises(OutputError, match="cannot write"):
         write_text_atomic(str(blocker / "junit.xml"), "x")
+
+
+def _subcommands() -> dict[str, object]:
+    import argparse
+
+    from checker._cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_no_prefix_abbreviations_anywhere(cli) -> None:
+    """Issue 15: `--jso` worked, so a new option starting the same way would break scripts."""
+    from checker._cli import build_parser
+
+    assert build_parser().allow_abbrev is False
+    assert all(p.allow_abbrev is False for p in _subcommands().values())  # type: ignore[attr-defined]
+    completed = cli("audit", "--jso", "-")
+    assert completed.returncode == 2 and "unrecognized arguments: --jso" in completed.stderr
+
+
+def test_every_command_has_a_description_examples_and_exit_codes(cli) -> None:
+    for name, sub in _subcommands().items():
+        assert sub.description, name  # type: ignore[attr-defined]
+        assert "examples:" in sub.epilog and "exit codes" in sub.epilog, name  # type: ignore[attr-defined]
+    text = cli("audit", "--help").stdout
+    assert "exit codes:" in text and "  3  no such fail, but evidence is incomplete" in text
+    assert "semantic rules" in cli("validate", "--help").stdout  # a description, not only usage
+
+
+def test_schema_command_prints_the_baseline_schema(cli) -> None:
+    import json
+
+    from checker.resources import load_schema
+
+    completed = cli("schema")
+    assert completed.returncode == 0 and json.loads(completed.stdout) == load_schema("baseline")
