@@ -110,6 +110,7 @@ def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Seve
         baseline_path=baseline.path,
         baseline_name=baseline.name,
         baseline_sources=baseline.sources,
+        baseline_description=baseline.description,
         hosts=reports,
         controls=dict(baseline.controls),
         fail_on=fail_on,
