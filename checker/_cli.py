@@ -122,6 +122,10 @@ exit codes: 0 no difference; 1 differences; 2 usage or input error""",
 
 exit codes: 0 reports written; 2 usage or input error""",
     "checks": "examples:\n  surfacecheck checks | less\n\nexit codes: 0",
+    "completion": """examples:
+  surfacecheck completion bash > ~/.local/share/bash-completion/completions/surfacecheck
+
+exit codes: 0""",
     "schema": """examples:
   surfacecheck schema > baseline.schema.json   then, in the baseline:
     # yaml-language-server: $schema=./baseline.schema.json
@@ -211,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "schema", "print the baseline JSON Schema",
              "Print the JSON Schema of baselines (schemas/baseline.schema.json), for editors: save it next "
              "to your baselines and point their yaml-language-server modeline at it.", common)
+    completion = _command(sub, "completion", "print a shell completion script",
+                          "Print a static bash completion script generated from this command line (zsh: "
+                          "load it with bashcompinit).", common)
+    completion.add_argument("shell", choices=("bash",), help="the shell (bash)")
     return parser
 
 

@@ -165,3 +165,24 @@ def test_schema_command_prints_the_baseline_schema(cli) -> None:
 
     completed = cli("schema")
     assert completed.returncode == 0 and json.loads(completed.stdout) == load_schema("baseline")
+
+
+def test_bash_completion_script_completes_commands_options_and_choices(cli, tmp_path) -> None:
+    """Issue 15: no shell completion. A static script generated from the parser (no argcomplete:
+    see checker/commands/completion.py)."""
+    import shutil
+
+    completed = cli("completion", "bash")
+    assert completed.returncode == 0
+    script = tmp_path / "surfacecheck.bash"
+    script.write_text(completed.stdout)
+    bash = shutil.which("bash")
+    assert bash is not None
+    probe = (f"source {script}\n"
+             "COMP_WORDS=(surfacecheck au); COMP_CWORD=1; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck audit --sarif-c); COMP_CWORD=2; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck audit --fail-on cr); COMP_CWORD=3; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck collect --host); COMP_CWORD=2; _surfacecheck; echo \"${COMPREPLY[*]}\"\n")
+    out = subprocess.run([bash, "--norc", "--noprofile", "-c", probe], capture_output=True, text=True,
+                         timeout=30, check=True).stdout.splitlines()
+    assert out == ["audit", "--sarif-category", "critical", "--host-name --host-timeout"]

@@ -120,7 +120,8 @@ def render_summary(report: Report, options: FormatOptions | None = None) -> str:
             lines.append(f"... and {len(problems) - MAX_GROUPS} more groups ({where})")
     skipped = group_results(hosts, frozenset({Status.SKIP, Status.WAIVED}))
     if skipped:
-        lines += ["", style.paint("heading", "Skipped and waived")]
+        heading = "Skipped and waived" if any(g.status is Status.WAIVED for g in skipped) else "Skipped"
+        lines += ["", style.paint("heading", heading)]
         for group in skipped:
             lines.extend(group_lines(group, style, verbose=options.verbose, many_hosts=many_hosts))
     if options.verbose and report.results:
