@@ -38,6 +38,9 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
     group.add_argument("--root", metavar="DIR", help="read unit files and xinetd config under DIR "
                        "(a mounted image) instead of the live host")
     group.add_argument("--xinetd-conf", metavar="PATH", help="xinetd.conf to read (default /etc/xinetd.conf)")
+    group.add_argument("--host-name", metavar="NAME",
+                       help="name the local host NAME in the snapshot and reports (default: its hostname); "
+                       "for cloned images and containers that share one, e.g. the Ansible inventory name")
     scan = parser.add_argument_group("outside view (nmap)")
     scan.add_argument("--tcp-ports", metavar="SPEC", help="all | top:N | 1-1024,8080 (overrides scan.tcp_ports)")
     scan.add_argument("--udp-ports", metavar="SPEC", help="none | top:N | list (overrides scan.udp_ports)")
@@ -63,6 +66,9 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="add file/line attributes to JUnit testcases (GitLab, GitHub reporters)")
     group.add_argument("--sarif-root", metavar="DIR", default=".",
                        help="make SARIF artifact URIs relative to DIR (default: the current directory)")
+    group.add_argument("--sarif-category", metavar="NAME",
+                       help="SARIF automationDetails.id, the code-scanning category (default: "
+                       "surfacecheck/BASELINE/HOSTS/, so per-host uploads do not replace each other)")
 
 
 def _add_policy_path(parser: argparse.ArgumentParser) -> None:
@@ -74,24 +80,97 @@ def _add_policy_path(parser: argparse.ArgumentParser) -> None:
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", default=default,
-                           help="show tracebacks of unexpected errors")
-    verbosity.add_argument("-q", "--quiet", action="store_true", default=default, help="no console summary")
+                           help="list every result (audit) and show tracebacks of unexpected errors")
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=default,
+                           help="only the one-line summary (audit)")
+
+
+EXIT_CODES = """exit codes:
+  0  compliant (no fail at or above --fail-on, no error)
+  1  at least one fail at or above --fail-on
+  2  usage or input error (bad baseline, target or file)
+  3  no such fail, but evidence is incomplete (an error result)"""
+
+_EPILOGS = {
+    "": """examples:
+  surfacecheck audit                          this host against the bundled default policy
+  surfacecheck learn -o baseline.yaml         draft a baseline from this host
+  surfacecheck audit baseline.yaml --target 127.0.0.1 --markdown report.md
+
+""" + EXIT_CODES,
+    "audit": """examples:
+  surfacecheck audit                                  this host, bundled default policy
+  surfacecheck audit baseline.yaml --markdown report.md --sarif results.sarif
+  surfacecheck audit baseline.yaml --local --target 10.0.0.5   inside and outside view of this host
+  surfacecheck audit baseline.yaml --target 10.0.0.0/28        outside view only (no --local: no inside view)
+  surfacecheck audit baseline.yaml --snapshot web-1.json --snapshot web-2.json   offline, a fleet
+
+""" + EXIT_CODES,
+    "collect": """examples:
+  surfacecheck collect -o snapshot.json
+  surfacecheck collect --host-name web-7 -o web-7.json       name it (cloned images, containers)
+  surfacecheck collect --target 127.0.0.2-5 -o scans.json
+
+exit codes: 0 snapshot written (collector failures are data in it); 2 usage or input error""",
+    "learn": """examples:
+  surfacecheck learn -o baseline.yaml                        review it, then: surfacecheck audit baseline.yaml
+  surfacecheck learn --snapshot web-1.json -o web.yaml
+
+exit codes: 0 baseline written; 2 usage or input error""",
+    "validate": """examples:
+  surfacecheck validate baselines/*.yaml
+  surfacecheck validate --format json baseline.yaml          for editors and pre-commit
+
+exit codes: 0 every baseline valid; 2 a problem (one `file:line:col: message` each)""",
+    "diff": """examples:
+  surfacecheck diff monday.json tuesday.json --markdown drift.md
+
+exit codes: 0 no difference; 1 differences; 2 usage or input error""",
+    "report": """examples:
+  surfacecheck report results.json --sarif results.sarif --sarif-category prod/web-1
+
+exit codes: 0 reports written; 2 usage or input error""",
+    "checks": "examples:\n  surfacecheck checks | less\n\nexit codes: 0",
+    "completion": """examples:
+  surfacecheck completion bash > ~/.local/share/bash-completion/completions/surfacecheck
+
+exit codes: 0""",
+    "schema": """examples:
+  surfacecheck schema > baseline.schema.json   then, in the baseline:
+    # yaml-language-server: $schema=./baseline.schema.json
+
+exit codes: 0""",
+}
+
+
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
+             description: str, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """A subcommand with its one-line help, a description, examples and exit codes; no abbreviations."""
+    return sub.add_parser(name, parents=[common], help=summary, description=description, epilog=_EPILOGS[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # allow_abbrev=False everywhere: `--jso` must not mean `--json`, or a new option starting
+    # the same way would silently change what existing scripts ask for.
     parser = argparse.ArgumentParser(
         prog="surfacecheck",
         description="Check a Linux host's network attack surface against a YAML baseline.",
+        epilog=_EPILOGS[""], formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"surfacecheck {__version__}")
     _add_verbosity(parser, default=False)
     # -v/-q are accepted after the subcommand too (`surfacecheck audit -q`); SUPPRESS keeps
     # the subparser from resetting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     _add_verbosity(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    audit = sub.add_parser("audit", parents=[common], help="collect, evaluate every rule and write reports")
+    audit = _command(sub, "audit", "collect, evaluate every rule and write reports",
+                     "Collect the host's state (inside view: this host; outside view: nmap), evaluate every "
+                     "rule of the baseline and write the reports. With no --target/--snapshot/--nmap-xml the "
+                     "inside view of this host is collected (--local is implied); with them, add --local to "
+                     "keep this host's inside view.", common)
     audit.add_argument("baseline", nargs="?", metavar="BASELINE",
                        help="baseline YAML (default: the bundled policies/default.yaml)")
     _add_policy_path(audit)
@@ -102,34 +181,55 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=SEVERITIES, default="low",
                        help="lowest severity of a fail that makes the exit code 1 (default: low)")
     audit.add_argument("--exit-zero", action="store_true", help="exit 0 even on fails and errors")
+    audit.add_argument("--no-color", action="store_true",
+                       help="no colour in the console summary (also: the NO_COLOR environment variable)")
 
-    collect = sub.add_parser("collect", parents=[common], help="write snapshot(s); evaluate nothing")
+    collect = _command(sub, "collect", "write snapshot(s); evaluate nothing",
+                       "Collect the same evidence as audit and write it as snapshot JSON, to audit later or "
+                       "elsewhere (audit --snapshot).", common)
     _add_collection_options(collect, snapshots=False)
     collect.add_argument("-o", "--output", metavar="FILE", default="-",
                          help="snapshot file (default stdout); with several hosts, a JSON list")
 
-    learn = sub.add_parser("learn", parents=[common], help="draft a baseline from the live state")
+    learn = _command(sub, "learn", "draft a baseline from the live state",
+                     "Draft a baseline (ports.default: deny) that the observed state passes; review it "
+                     "before you approve it.", common)
     _add_collection_options(learn, snapshots=True)
     learn.add_argument("-o", "--output", metavar="FILE", default="-", help="baseline YAML (default stdout)")
 
-    validate = sub.add_parser("validate", parents=[common],
-                              help="check baselines (schema + semantics); collect nothing")
+    validate = _command(sub, "validate", "check baselines (schema + semantics); collect nothing",
+                        "Check each baseline against the schema and the semantic rules (extends, "
+                        "conflicting entries, unknown keys with a 'did you mean'); nothing is collected.",
+                        common)
     validate.add_argument("baselines", nargs="+", metavar="BASELINE")
     validate.add_argument("--format", choices=("text", "json"), default="text",
                           help="json lists the problems for editors and pre-commit")
     _add_policy_path(validate)
 
-    diff = sub.add_parser("diff", parents=[common], help="drift between two snapshots or two results files")
+    diff = _command(sub, "diff", "drift between two snapshots or two results files",
+                    "Show what changed between two snapshots (listeners, units, xinetd services) or two "
+                    "results files (status changes).", common)
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--json", metavar="PATH", help="the differences as JSON")
     diff.add_argument("--markdown", metavar="PATH", help="the differences as Markdown")
 
-    report = sub.add_parser("report", parents=[common], help="re-render saved JSON results")
+    report = _command(sub, "report", "re-render saved JSON results",
+                      "Render the JSON results of an earlier audit in other formats; nothing is collected "
+                      "or evaluated again.", common)
     report.add_argument("results", metavar="RESULTS.json")
     _add_report_options(report)
 
-    sub.add_parser("checks", parents=[common], help="list check ids with description, severity and remediation")
+    _command(sub, "checks", "list check ids with description, severity and remediation",
+             "List every check id (the SARIF ruleId) with its default severity, what it means and the "
+             "usual remediation.", common)
+    _command(sub, "schema", "print the baseline JSON Schema",
+             "Print the JSON Schema of baselines (schemas/baseline.schema.json), for editors: save it next "
+             "to your baselines and point their yaml-language-server modeline at it.", common)
+    completion = _command(sub, "completion", "print a shell completion script",
+                          "Print a static bash completion script generated from this command line (zsh: "
+                          "load it with bashcompinit).", common)
+    completion.add_argument("shell", choices=("bash",), help="the shell (bash)")
     return parser
 
 

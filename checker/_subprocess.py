@@ -28,7 +28,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Collection, Mapping, Sequence
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 TOOL_SEARCH_PATH: tuple[str, ...] = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -111,15 +112,79 @@ def run_command(
         raise CommandFailed(f"{name}: timed out after {timeout:g}s") from None
     except OSError as exc:
         raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
-    result = CommandResult(
+    return _checked(CommandResult(
         (program, *argv[1:]),
         completed.returncode,
         completed.stdout.decode("utf-8", "replace"),
         completed.stderr.decode("utf-8", "replace"),
-    )
+    ), accept)
+
+
+def _checked(result: CommandResult, accept: Collection[int]) -> CommandResult:
+    """`result`, or `CommandFailed` when its exit code is not accepted."""
+    name = os.path.basename(result.argv[0])
     if result.returncode not in accept:
         code = result.returncode
         detail = f"killed by signal {-code}" if code < 0 else f"exit {code}"
         message = _first_line(result.stderr) or _first_line(result.stdout)
         raise CommandFailed(f"{name}: {detail}" + (f": {message}" if message else ""), result)
     return result
+
+
+def run_command_streaming(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    on_line: Callable[[str], None],
+    accept: Collection[int] = (0,),
+    env: Mapping[str, str] | None = None,
+) -> CommandResult:
+    """`run_command`, but each line of stdout is also handed to `on_line` as it arrives (live
+    progress: nmap's `--stats-every` output). Same rules: argument list, hard timeout (the
+    process is killed), the accepted exit codes, `CommandFailed` with a one-line reason."""
+    if not argv or any("\0" in arg for arg in argv):
+        raise CommandFailed("refusing to run an empty command or an argument with NUL")
+    name = os.path.basename(argv[0])
+    program = resolve_program(argv[0])
+    try:
+        process = subprocess.Popen(  # noqa: S603 - argument list, no shell
+            [program, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**minimal_environment(), **(env or {})},
+        )
+    except FileNotFoundError:
+        raise CommandFailed(f"{name}: not found on PATH") from None
+    except PermissionError as exc:
+        raise CommandFailed(f"{name}: cannot execute: {exc.strerror}") from None
+    except OSError as exc:
+        raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
+    assert process.stdout is not None and process.stderr is not None
+    stderr: list[bytes] = []
+    # stderr is drained by a thread so a chatty program cannot block on a full pipe.
+    drain = threading.Thread(target=lambda: stderr.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    drain.start()
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        process.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    stdout: list[bytes] = []
+    try:
+        for raw in process.stdout:
+            stdout.append(raw)
+            on_line(raw.decode("utf-8", "replace"))
+        process.wait()
+    finally:
+        timer.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        drain.join()
+        process.stdout.close()
+        process.stderr.close()
+    if timed_out.is_set():
+        raise CommandFailed(f"{name}: timed out after {timeout:g}s")
+    return _checked(CommandResult((program, *argv[1:]), process.returncode, b"".join(stdout).decode("utf-8", "replace"),
+                                  b"".join(stderr).decode("utf-8", "replace")), accept)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 
 from checker.collect import utc_now
 from checker.collect.nmap.merge import HostScan, join_outside_views
@@ -66,33 +67,63 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> list[Snapshot]:
     """Every host's snapshot, in a stable order. Raises `InputError` for unusable inputs."""
+    return [snapshot for _, snapshot in gather_labelled_snapshots(args, baseline)]
+
+
+def local_host_name(args: argparse.Namespace) -> str | None:
+    """`--host-name NAME`, checked: it names the local host, so it needs a local collection."""
+    name: str | None = getattr(args, "host_name", None)
+    if name is None:
+        return None
+    if not name or len(name) > 253 or not name.isprintable() or any(ch.isspace() for ch in name):
+        raise UsageError(f"--host-name: {name!r} is not a usable name (1-253 printable characters, no spaces)")
+    if not wants_local(args):
+        raise UsageError("--host-name names the local host: it needs --local (or no --target/--snapshot)")
+    return name
+
+
+def gather_labelled_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> list[tuple[str, Snapshot]]:
+    """`gather_snapshots`, each snapshot with where it came from (`web-1.json`, `--local`,
+    `nmap scan of 127.0.0.2`): input errors about a host (two with one name) name their sources."""
     targets = outside_targets(args, baseline)
     scan_flags_given = any(getattr(args, flag, None) is not None for flag in _SCAN_FLAGS)
     settings = scan_settings(args, baseline) if targets or scan_flags_given else None
     jobs = _jobs(args)
+    host_name = local_host_name(args)
 
     imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
     snapshots: list[Snapshot] = []
+    labels: list[str] = []
     if getattr(args, "snapshot", None):
         from checker.storage.snapshots import load_snapshot_list
 
         # a file written by `collect` for several hosts holds a list: one snapshot per host
-        snapshots = [snapshot for path in args.snapshot for snapshot in load_snapshot_list(path)]
+        for path in args.snapshot:
+            listed = load_snapshot_list(path)
+            snapshots += listed
+            labels += [path if len(listed) == 1 else f"{path} (item {i + 1})" for i in range(len(listed))]
     saved = len(snapshots)
     nft_json = list(getattr(args, "nft_json", None) or [])
     imported_firewall = import_nft_json(nft_json) if nft_json else None
     if wants_local(args):
         from checker.collect.local import collect_local
 
-        snapshots.append(collect_local(root=getattr(args, "root", None),
-                                       xinetd_conf=getattr(args, "xinetd_conf", None),
-                                       imported_firewall=imported_firewall))
+        local = collect_local(root=getattr(args, "root", None), xinetd_conf=getattr(args, "xinetd_conf", None),
+                              imported_firewall=imported_firewall)
+        if host_name is not None:
+            local = replace(local, host=replace(local.host, hostname=host_name))
+        snapshots.append(local)
+        labels.append(f"--host-name {host_name}" if host_name else "--local")
     elif imported_firewall is not None:
         raise UsageError("--nft-json replaces the live ruleset of the inside view: add --local")
     scans: list[HostScan] = []
     if targets and settings is not None:
         scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))
-    return join_outside_views(snapshots, imported + scans, saved=saved)
+    joined = join_outside_views(snapshots, imported + scans, saved=saved)
+    # the joined list keeps the given snapshots first, in order; outside-only hosts follow
+    labels += [f"the outside view of {s.network.address}" if s.network else "an outside view"
+               for s in joined[len(labels):]]
+    return list(zip(labels, joined, strict=True))
 
 
 def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_progress: bool) -> list[HostScan]:
@@ -102,7 +133,7 @@ def _scan(targets: Sequence[Target], settings: ScanSettings, jobs: int, force_pr
     progress = ScanProgress(sum(t.size for t in targets)) if progress_wanted(force_progress) else None
     if progress is not None:
         progress.start()
-    scans = scan_targets(targets, settings, jobs=jobs, on_done=progress.hosts_done if progress else None)
+    scans = scan_targets(targets, settings, jobs=jobs, progress=progress)
     if progress is not None:
         progress.finish()
     return list(scans)

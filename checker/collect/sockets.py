@@ -57,6 +57,28 @@ class ProcessInfo:
     user: str | None
     uid: int | None = None
     """Effective uid; compared with the socket's uid when not every holder is visible."""
+    unit: str | None = None
+    """Its systemd service (`unit_from_cgroup`), for remediation that names it."""
+
+
+def unit_from_cgroup(text: str) -> str | None:
+    """The systemd service a process runs in, from the text of /proc/PID/cgroup.
+
+    systemd(1) puts each service in `/system.slice/NAME.service` (instances and nested slices:
+    `/system.slice/system-getty.slice/getty@tty1.service`); the unified hierarchy is the `0::`
+    line, cgroup v1 the `name=systemd` one. Scopes (login sessions, containers) are not
+    services one can disable: None, as for a process outside systemd.
+    """
+    paths: dict[str, str] = {}
+    for line in text.splitlines():
+        _, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        paths[controllers] = path
+    for hierarchy in ("", "name=systemd"):
+        for part in reversed(paths.get(hierarchy, "").split("/")):
+            if part.endswith(".service"):
+                return part
+    return None
 
 
 def is_dual_stack(sock: DiagSocket) -> bool:
@@ -137,6 +159,7 @@ def listeners_from_sockets(
             dual_stack=is_dual_stack(sock),
             pids=pids,
             socket_uid=sock.uid,
+            unit=info.unit if info else None,
         ))
     listeners.sort(key=listener_sort_key)
     return listeners
@@ -164,7 +187,12 @@ def process_info(pid: int) -> ProcessInfo | None:
             uids = _safe(process.uids)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return None
-    return ProcessInfo(name=name, exe=exe, user=user, uid=uids.effective if uids is not None else None)
+    try:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as cgroup:
+            unit = unit_from_cgroup(cgroup.read(65536))
+    except OSError:
+        unit = None
+    return ProcessInfo(name=name, exe=exe, user=user, uid=uids.effective if uids is not None else None, unit=unit)
 
 
 def _safe(getter: Callable[[], _T]) -> _T | None:

@@ -5,8 +5,8 @@ Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.po
 render, `checker.storage.atomic` writes them as one set. The output paths and the evidence
 directory are checked before anything is collected; every requested format is rendered before
 any file is written, and the reports and the bundle are replaced together or not at all. The console
-summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
-under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only: stdout is written
+summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise; under `--quiet`
+it is the one summary line. The exit code comes from `checker.evaluate.exit_code` only: stdout is written
 last and a closed stdout (EPIPE) is caught here, so it neither loses the file reports nor
 turns a failing audit into 0.
 """
@@ -16,15 +16,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 
-from checker.model import Severity
+from checker.errors import InputError
+from checker.model import Severity, Snapshot
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.collect.gather import gather_snapshots
-    from checker.commands.report import check_outputs, format_options, requested_outputs
+    from checker.collect.gather import gather_labelled_snapshots
+    from checker.commands.report import check_outputs, format_options, requested_outputs, warn_about_sarif_size
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
+    from checker.formatters.console.style import wants_color
     from checker.policy import load_baseline, policy_path_roots
     from checker.storage.atomic import write_report_set
 
@@ -37,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
         check_evidence_dir(evidence_dir)
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
     baseline = load_baseline(getattr(args, "baseline", None), policy_path_roots(getattr(args, "policy_path", [])))
-    snapshots = gather_snapshots(args, baseline)
+    labelled = gather_labelled_snapshots(args, baseline)
+    reject_shared_host_names(labelled)
+    snapshots = [snapshot for _, snapshot in labelled]
     report = evaluate(baseline, snapshots, fail_on=fail_on)
 
     options = format_options(args)
@@ -55,14 +61,22 @@ def run(args: argparse.Namespace) -> int:
         files.update(evidence_files(evidence_dir, report, baseline, rendered))
     write_report_set(files)
     stdout_open = all(write_stdout(rendered[name]) for name, path in outputs.items() if path == "-")
+    warn_about_sarif_size(report, outputs)
 
-    if not getattr(args, "quiet", False):
-        summary = get_formatter("console").format(report, options)
-        if "-" in outputs.values():
-            sys.stderr.write(summary)
-            sys.stderr.flush()
-        elif stdout_open:
-            write_stdout(summary)
+    to_stderr = "-" in outputs.values()
+    stream = sys.stderr if to_stderr else sys.stdout
+    console = replace(
+        options,
+        color=wants_color(stream, no_color_flag=bool(getattr(args, "no_color", False))),
+        verbose=bool(getattr(args, "verbose", False)), quiet=bool(getattr(args, "quiet", False)),
+        reports_requested=bool(outputs or evidence_dir), ports_default=baseline.ports.default.value,
+    )
+    summary = get_formatter("console").format(report, console)
+    if to_stderr:
+        sys.stderr.write(summary)
+        sys.stderr.flush()
+    elif stdout_open:
+        write_stdout(summary)
     return exit_code
 
 
@@ -89,3 +103,17 @@ def silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     finally:
         os.close(devnull)
+
+
+def reject_shared_host_names(labelled: Sequence[tuple[str, Snapshot]]) -> None:
+    """Two hosts with one name (cloned images, containers) would merge into one testsuite and
+    share SARIF fingerprints: an input error naming both sources (fix: `--host-name`)."""
+    from checker.evaluate import host_name
+
+    seen: dict[str, str] = {}
+    for source, snapshot in labelled:
+        name = host_name(snapshot)
+        if name in seen:
+            raise InputError(f"two hosts are named {name!r}: {seen[name]} and {source}; give each its own "
+                             "name (`surfacecheck collect --host-name NAME`)")
+        seen[name] = source

@@ -2,7 +2,7 @@
 
 Collection is the same as `audit`'s (`checker.collect.gather`); the drafting is the pure
 `checker.learn.draft_baseline`. This module only adds what needs the machine: the live
-ephemeral port range and the path of the schema for the editor modeline.
+ephemeral port range and the path of a committed schema for the editor modeline.
 """
 
 from __future__ import annotations
@@ -29,15 +29,28 @@ def read_ephemeral_range(path: str = LOCAL_PORT_RANGE) -> tuple[int, int]:
     return (low, high) if 0 < low <= high <= 65535 else DEFAULT_EPHEMERAL_RANGE
 
 
-def schema_reference(output: str) -> str:
-    """The bundled baseline schema, relative to where the draft is written (editor modeline)."""
-    from importlib import resources
+SCHEMA_NAMES = ("baseline.schema.json", "schemas/baseline.schema.json")
+"""Where a committed schema sits beside baselines: `surfacecheck schema > baseline.schema.json`
+next to them, or a `schemas/` folder as in this repository."""
 
-    schema = resources.files("checker").joinpath("data", "schemas", "baseline.schema.json")
-    base = os.getcwd() if output == "-" else os.path.dirname(os.path.abspath(output))
-    if isinstance(schema, Path):
-        return os.path.relpath(os.path.realpath(schema), os.path.realpath(base))
-    return "../schemas/baseline.schema.json"
+
+def schema_reference(output: str) -> str | None:
+    """A schema path for the editor modeline that stays right once the draft is committed: a
+    `baseline.schema.json` (or `schemas/baseline.schema.json`) in the output's directory or an
+    ancestor up to the repository root (the directory holding `.git`), relative to the output.
+    None when there is none: a path into the installed package (a venv, site-packages) is
+    wrong on every other machine, so the draft gets a one-line hint instead."""
+    directory = os.path.realpath(os.getcwd() if output == "-" else os.path.dirname(os.path.abspath(output)))
+    probe = directory
+    while True:
+        for name in SCHEMA_NAMES:
+            candidate = os.path.join(probe, name)
+            if os.path.isfile(candidate):
+                return os.path.relpath(candidate, directory)
+        parent = os.path.dirname(probe)
+        if os.path.exists(os.path.join(probe, ".git")) or parent == probe:
+            return None
+        probe = parent
 
 
 def run(args: argparse.Namespace) -> int:

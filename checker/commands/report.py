@@ -12,9 +12,12 @@ The options are those of the format registry (`checker.formatters.registry.optio
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Mapping
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, get_format, get_formatter, option_formats
+from checker.model import Report
 from checker.storage.atomic import check_output_paths, write_report_set
 from checker.storage.results import load_report
 
@@ -38,10 +41,23 @@ def check_outputs(outputs: dict[str, str]) -> None:
 
 def format_options(args: argparse.Namespace) -> FormatOptions:
     """The per-format options (`--junit-file-attrs`, `--sarif-root`) of `audit` and `report`."""
+    category = getattr(args, "sarif_category", None)
+    if category is not None and (not category.strip() or not category.isprintable() or len(category) > 200):
+        raise UsageError("--sarif-category: a printable name of 1-200 characters, e.g. surfacecheck/web-1")
     return FormatOptions(
         junit_file_attrs=bool(getattr(args, "junit_file_attrs", False)),
         sarif_root=getattr(args, "sarif_root", None) or ".",
+        sarif_category=category,
     )
+
+
+def warn_about_sarif_size(report: Report, outputs: Mapping[str, str]) -> None:
+    """The 5,000-results warning on stderr when SARIF was asked for (docs/reports.md)."""
+    from checker.formatters.sarif import too_many_results_warning
+
+    warning = too_many_results_warning(report) if "sarif" in outputs else None
+    if warning:
+        print(f"surfacecheck: {warning}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,4 +69,5 @@ def run(args: argparse.Namespace) -> int:
     report = load_report(args.results)
     options = format_options(args)
     write_report_set({path: get_formatter(name).format(report, options) for name, path in outputs.items()})
+    warn_about_sarif_size(report, outputs)
     return 0

@@ -7,7 +7,8 @@ returns a `Report`.
 Must not do I/O or read the wall clock: "today" is each snapshot's `host.collected_at`, so
 the same inputs always give the same report. Semantics: docs/evaluation.md.
 
-Result order (the one documented order): hosts by name (then collection time, then content,
+Result order (the one documented order): hosts in natural order (`host_sort_key`: addresses
+numerically, 127.0.0.2 before 127.0.0.10, then names; then collection time, then content,
 so two snapshots of one host come out in the same order whatever order they were given in),
 then `Result.sort_key` (host,
 check id, resource, status). A (host, check, resource) identity appears once: when two
@@ -39,6 +40,7 @@ from checker.model import (
     Snapshot,
     Status,
 )
+from checker.model.addresses import host_sort_key
 from checker.model.serialize import to_data
 
 # Every collector but the outside view (nmap). Derived from the model so the evaluator never
@@ -87,10 +89,10 @@ def _host_order(hosts: Sequence[HostEvaluation]) -> list[HostEvaluation]:
     one host) their canonical JSON: the order never depends on the order snapshots were given."""
     twins = Counter((h.ctx.host, h.snapshot.host.collected_at) for h in hosts)
 
-    def key(host: HostEvaluation) -> tuple[str, str, str]:
+    def key(host: HostEvaluation) -> tuple[tuple[int, int, int, str], str, str]:
         name, when = host.ctx.host, host.snapshot.host.collected_at
         canonical = json.dumps(to_data(host.snapshot), sort_keys=True) if twins[(name, when)] > 1 else ""
-        return name, when, canonical
+        return host_sort_key(name), when, canonical
 
     return sorted(hosts, key=key)
 
@@ -118,6 +120,7 @@ def evaluate(baseline: Baseline, snapshots: Sequence[Snapshot], *, fail_on: Seve
         baseline_path=baseline.path,
         baseline_name=baseline.name,
         baseline_sources=baseline.sources,
+        baseline_description=baseline.description,
         hosts=reports,
         controls=dict(baseline.controls),
         fail_on=fail_on,

@@ -109,7 +109,14 @@ def _absent_evidence(name: str) -> dict[str, Any]:
 
 
 def _state_text(unit: SocketUnit) -> str:
-    return f"enablement {unit.enablement or 'unknown'}, {unit.active or 'state unknown'}"
+    """`enabled and active`, `enabled (whether it is active is unknown)`: read after "is"."""
+    if unit.enablement and unit.active:
+        return f"{unit.enablement} and {unit.active}"
+    if unit.enablement:
+        return f"{unit.enablement} (whether it is active is unknown)"
+    if unit.active:
+        return f"{unit.active} (its unit-file state is unknown)"
+    return "in an unknown state (unit-file state and activity unknown)"
 
 
 def _unknown(ctx: EvaluationContext, check: CheckId, unit: SocketUnit, snapshot: Snapshot, what: str, *,

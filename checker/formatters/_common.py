@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.model import HostReport, Report, Result, Severity, Status
+from checker.model.addresses import host_sort_key
 
 SEVERITIES_HIGH_FIRST = tuple(sorted(Severity, key=lambda s: -s.rank))
 """critical, high, medium, low."""
@@ -22,8 +23,8 @@ _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def sorted_hosts(report: Report) -> list[HostReport]:
-    """Hosts by name: the order every format lists them in."""
-    return sorted(report.hosts, key=lambda host: host.name)
+    """Hosts in natural order (addresses numerically, then names): the order every format lists them in."""
+    return sorted(report.hosts, key=lambda host: host_sort_key(host.name))
 
 
 def sorted_results(host: HostReport) -> list[Result]:

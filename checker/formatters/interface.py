@@ -26,6 +26,20 @@ class FormatOptions:
     """Add `file`/`line` attributes (the baseline rule) to JUnit testcases."""
     sarif_root: str = "."
     """Directory SARIF artifact URIs are made relative to."""
+    sarif_category: str | None = None
+    """SARIF `automationDetails.id` (`--sarif-category`); None: baseline name plus host set."""
+    # The console summary's options (checker/formatters/console/): `audit` sets them from its
+    # own flags and the terminal; every other format ignores them.
+    color: bool = False
+    """ANSI colours (a TTY without NO_COLOR or --no-color)."""
+    verbose: bool = False
+    """`-v`: list every result, every listener."""
+    quiet: bool = False
+    """`-q`: the one summary line and nothing else."""
+    reports_requested: bool = False
+    """Some report (`--json`, `--evidence-dir`...) was written: the console may refer to it."""
+    ports_default: str | None = None
+    """The baseline's `ports.default` (`allow` = permissive), for the console's policy line."""
 
 
 class Formatter(abc.ABC):

@@ -41,6 +41,7 @@ def report_to_data(report: Report) -> dict[str, Any]:
             "sha256": report.baseline_sources[0].sha256 if report.baseline_sources else None,
             "sources": [to_data(source) for source in report.baseline_sources],
             "controls": to_data(report.controls),
+            **({"description": report.baseline_description} if report.baseline_description else {}),
         },
         "fail_on": report.fail_on.value,
         "hosts": hosts,

@@ -58,6 +58,10 @@ def _evidence_cell(evidence: Mapping[str, Any], limit: int | None) -> str:
 def _link(location: Location | None, limit: int | None) -> str:
     if location is None:
         return ""
+    if location.file.startswith("builtin:"):
+        # a bundled policy has no path in the reader's repository: plain text, `surfacecheck
+        # validate builtin:NAME` or the package's policies/ folder shows the line
+        return markdown_cell(str(location), limit)
     target = quote(location.file, safe="/-._~")
     if location.line > 0:
         target += f"#L{location.line}"
@@ -247,6 +251,7 @@ def _header(report: Report, limit: int | None) -> str:
     facts = [
         ("Tool", f"surfacecheck {report.tool_version}"),
         ("Baseline", report.baseline_name),
+        ("Description", report.baseline_description or ""),
         ("Baseline file", report.baseline_path),
         ("Baseline sha256", sha),
         ("Baseline sources", "\n".join(f"{s.path} (sha256 {s.sha256})" for s in report.baseline_sources)),
@@ -278,7 +283,30 @@ def _header(report: Report, limit: int | None) -> str:
             ]))
     else:
         host_lines.append("None.")
-    return title + "\n".join(lines) + "\n\n" + "\n".join(host_lines) + "\n\n"
+    return title + "\n".join(lines) + "\n\n" + "\n".join(host_lines) + "\n\n" + _scan_scope(hosts, limit)
+
+
+def _timing(arguments: Sequence[str]) -> str:
+    return next((arg[2:] for arg in arguments if len(arg) == 3 and arg.startswith("-T") and arg[2].isdigit()), "")
+
+
+def _scan_scope(hosts: Sequence[HostReport], limit: int | None) -> str:
+    """What the outside view covered, per host: an auditor must see what "not open" rests on."""
+    views = [(host, host.snapshot.network) for host in hosts if host.snapshot.network is not None]
+    if not views:
+        return ""
+    lines = ["## Scan scope (outside view)", "",
+             _row(["Host", "Target", "State", "Ports scanned", "Protocols", "Scan type", "Timing", "Scanner",
+                   "Source"]),
+             "|" + "---|" * 9]
+    for host, view in views:
+        assert view is not None
+        protocols = sorted({spec.split(":", 1)[0] for spec in view.scanned})
+        lines.append(_row([markdown_cell(value, limit) for value in (
+            host.name, view.address, view.state, ", ".join(view.scanned) or "unknown", ", ".join(protocols),
+            view.scan_type or "unknown", _timing(view.arguments), f"{view.scanner} {view.scanner_version or ''}",
+            view.source or "")]))
+    return "\n".join(lines) + "\n\n"
 
 
 def _summary(report: Report) -> str:

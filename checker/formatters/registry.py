@@ -39,7 +39,7 @@ class FormatSpec:
     """File name in the evidence bundle (`audit --evidence-dir`); None: not part of the bundle."""
     option: bool = True
     """`audit` and `report` offer `--NAME PATH`. False for the console summary, which `audit`
-    prints by itself (see checker/formatters/console.py)."""
+    prints by itself (see checker/formatters/console/__init__.py)."""
     stdout: bool = True
     """`--NAME -` writes to stdout. Only one format can go to stdout in one run."""
 

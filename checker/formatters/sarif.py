@@ -21,8 +21,12 @@ What goes in, and why:
 * `error` results are `invocations[0].toolExecutionNotifications` and make
   `executionSuccessful` false: missing evidence is a tool problem, not a finding; so does a
   report without any host (one notification says nothing was audited);
-* `automationDetails.id` is `surfacecheck/<baseline name>/`, GitHub's category, so two
-  baselines uploaded from one workflow do not overwrite each other's alerts.
+* `automationDetails.id` is `--sarif-category NAME` when given, else `surfacecheck/<baseline
+  name>/<host set>/` (`automation_id`): GitHub's category. upload-sarif's own `category`
+  input is ignored when the file has an id, so the id must tell uploads apart: two baselines,
+  or per-host and matrix uploads of one baseline, do not replace each other's alerts;
+* past `MAX_UPLOADED_RESULTS` results the commands warn on stderr (`too_many_results_warning`):
+  GitHub shows only the first 5,000 of an upload, and GitLab refuses larger reports.
 
 Must not: do file I/O or read a clock, or emit absolute URIs (GitHub wants repo-relative).
 `os.path.relpath` is used lexically against the current directory, as the CLI does.
@@ -37,7 +41,7 @@ import posixpath
 from typing import Any
 from urllib.parse import quote
 
-from checker.formatters._common import all_results, evidence_text, waiver_note
+from checker.formatters._common import all_results, evidence_text, sorted_hosts, waiver_note
 from checker.formatters.interface import FormatOptions, Formatter
 from checker.model import CheckId, Location, Report, Result, Severity, Status
 from checker.model.checks import check_info
@@ -169,6 +173,36 @@ def _notification(result: Result, index: int, report: Report, options: FormatOpt
     }
 
 
+MAX_UPLOADED_RESULTS = 5000
+"""GitHub code scanning shows at most this many results of one upload."""
+_HOST_SET_LIMIT = 80
+"""Longer host sets are named by their count and a digest, so the category stays readable."""
+
+
+def automation_id(report: Report, options: FormatOptions) -> str:
+    """`--sarif-category NAME` (ending in `/`), else `surfacecheck/<baseline>/<host set>/`."""
+    if options.sarif_category:
+        category = options.sarif_category
+    else:
+        hosts = [host.name for host in sorted_hosts(report)]
+        host_set = "+".join(hosts)
+        if len(host_set) > _HOST_SET_LIMIT:
+            digest = hashlib.sha256("\n".join(hosts).encode("utf-8")).hexdigest()[:12]
+            host_set = f"{len(hosts)}-hosts-{digest}"
+        category = f"surfacecheck/{report.baseline_name}/{host_set or 'no-host'}"
+    return category if category.endswith("/") else category + "/"
+
+
+def too_many_results_warning(report: Report) -> str | None:
+    """The stderr warning when the SARIF holds more results than GitHub shows (None otherwise)."""
+    count = sum(1 for r in report.results if r.status is Status.FAIL)
+    if count <= MAX_UPLOADED_RESULTS:
+        return None
+    return (f"warning: the SARIF report holds {count:,} results; GitHub code scanning shows only "
+            f"{MAX_UPLOADED_RESULTS:,} of one upload and GitLab refuses such reports: narrow it "
+            "(--fail-on, fewer hosts per upload, waivers) or split it per host with --sarif-category")
+
+
 def build_sarif(report: Report, options: FormatOptions) -> dict[str, Any]:
     """The SARIF log as plain data."""
     results = all_results(report)
@@ -185,7 +219,7 @@ def build_sarif(report: Report, options: FormatOptions) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "automationDetails": {"id": f"surfacecheck/{report.baseline_name}/"},
+        "automationDetails": {"id": automation_id(report, options)},
         "invocations": [
             {
                 "executionSuccessful": bool(report.hosts) and not errors,

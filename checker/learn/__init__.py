@@ -61,26 +61,31 @@ from checker.model import Snapshot
 from checker.model.ports import DEFAULT_EPHEMERAL_RANGE
 
 SCHEMA_MODELINE_PREFIX = "# yaml-language-server: $schema="
+SCHEMA_HINT = ("# Editor help: `surfacecheck schema > baseline.schema.json` beside this file, then "
+               "`# yaml-language-server: $schema=baseline.schema.json` as the first line.")
 
 
 def draft_baseline(
     snapshots: Sequence[Snapshot],
     *,
     ephemeral_range: tuple[int, int] = DEFAULT_EPHEMERAL_RANGE,
-    schema_ref: str = "../schemas/baseline.schema.json",
+    schema_ref: str | None = None,
     name: str | None = None,
 ) -> str:
     """The commented YAML baseline describing `snapshots` as they are (union over hosts).
 
     `ephemeral_range` is the hosts' ip_local_port_range; `schema_ref` goes into the
-    yaml-language-server modeline; `name` defaults to `learned-HOST`.
+    yaml-language-server modeline (None: a one-line hint instead); `name` defaults to `learned-HOST`.
     """
     if not snapshots:
         raise ValueError("draft_baseline needs at least one snapshot")
     hosts = sorted({host_name(s) for s in snapshots})
     times = sorted(s.host.collected_at for s in snapshots)
     out = DraftWriter()
-    out.line(SCHEMA_MODELINE_PREFIX + schema_ref)
+    if schema_ref is not None:
+        out.line(SCHEMA_MODELINE_PREFIX + schema_ref)
+    else:
+        out.line(SCHEMA_HINT)
     out.line("#")
     out.comment(0, f"Drafted by `surfacecheck learn` (surfacecheck {__version__}) from {', '.join(hosts)}, "
                    f"collected {times[0]}" + (f" to {times[-1]}" if times[-1] != times[0] else "") + ".")

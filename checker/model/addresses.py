@@ -32,3 +32,12 @@ def is_loopback(text: str) -> bool:
     """Whether the string is a loopback address (127.0.0.0/8 or ::1, also mapped or zoned)."""
     address = parse_address(text)
     return address is not None and address.is_loopback
+
+
+def host_sort_key(name: str) -> tuple[int, int, int, str]:
+    """The natural order of host names in every report: IPv4 addresses numerically
+    (127.0.0.2 before 127.0.0.10), then IPv6 numerically, then names alphabetically."""
+    address = parse_address(name)
+    if address is None:
+        return (2, 0, 0, name)
+    return (0 if address.version == 4 else 1, int(address), 0, name)

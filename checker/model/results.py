@@ -79,6 +79,8 @@ class Report:
     hosts: tuple[HostReport, ...]
     controls: Mapping[str, str] = field(default_factory=dict)
     fail_on: Severity = Severity.LOW
+    baseline_description: str | None = None
+    """The baseline's `description:` (what it approves), shown in the evidence report."""
 
     @property
     def results(self) -> tuple[Result, ...]:

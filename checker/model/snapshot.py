@@ -71,6 +71,9 @@ class Listener:
     socket_uid: int | None = None
     """The socket's owner uid from the kernel (known even when the process is not readable);
     None in snapshots that predate it."""
+    unit: str | None = None
+    """The systemd service of the owning process, from its /proc/PID/cgroup (`nginx.service`);
+    None when it runs in no service (a login session, a container) or is not readable."""
 
     @property
     def resource(self) -> str:

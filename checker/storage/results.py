@@ -60,6 +60,8 @@ def _report_from_data(path: str, data: dict[str, Any]) -> Report:
     missing = [json_path for json_path, value in zip(_JSON_PATHS, plain.values(), strict=True) if value is None]
     if missing:
         raise InputError(f"{path}: incomplete results file: no {missing[0]}")
+    if isinstance(baseline.get("description"), str):  # optional: older results files have none
+        plain["baseline_description"] = baseline["description"]
     try:
         return from_data(Report, plain)
     except ValueError as exc:

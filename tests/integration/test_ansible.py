@@ -93,6 +93,7 @@ def test_playbook_collects_fetches_and_audits_centrally(tmp_path: Path, forbidde
     reports = out / "reports"
     results = json.loads((reports / "results.json").read_text(encoding="utf-8"))
     assert len(results["hosts"]) == 1
+    assert results["hosts"][0]["name"] == "localhost"  # the inventory name, passed as --host-name
     fails = [(r["check"], r["resource"]) for h in results["hosts"] for r in h["results"] if r["status"] == "fail"]
     assert ("port-forbidden", f"tcp/127.0.0.1:{forbidden_listener}") in fails
 

@@ -117,4 +117,5 @@ def test_required_listener_gone_fails_and_fail_on_critical_ignores_it(tmp_path: 
     completed = run_cli("-q", "audit", str(baseline), "--local", "--json", str(tmp_path / "o2.json"),
                         "--fail-on", "critical")
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "" and completed.stderr == ""
+    assert completed.stdout.startswith("surfacecheck: 1 host, ") and completed.stdout.count("\n") == 1
+    assert completed.stderr == ""

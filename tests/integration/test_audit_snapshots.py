@@ -66,7 +66,7 @@ def test_several_snapshots_offline_with_waivers(snapshots: list[str]) -> None:
         ("web-1", "port-forbidden", "udp/*:23", "pass"),
         ("web-1", "connections-state", "connections:SYN-RECV", "pass"),
         ("web-2", "port-unexpected", "tcp/0.0.0.0:22", "pass"),
-        ("web-2", "port-unexpected", "tcp/0.0.0.0:23", "fail"),
+        # 23 is forbidden: port-forbidden alone speaks of it (one finding per problem)
         ("web-2", "port-unexpected", "tcp/0.0.0.0:9191", "fail"),
         ("web-2", "port-process", "tcp/0.0.0.0:22", "fail"),
         ("web-2", "port-forbidden", "tcp/0.0.0.0:23", "fail"),
@@ -91,20 +91,25 @@ def test_reruns_are_byte_identical_and_exit_zero_forces_zero(snapshots: list[str
         completed = run_cli("audit", str(BASELINE), "--snapshot", snapshots[1], "--json", str(tmp_path / name),
                             "--exit-zero")
         assert completed.returncode == 0
-        assert "FAIL  critical web-2  port-forbidden  tcp/0.0.0.0:23" in completed.stdout  # summary on stdout
+        assert "FAIL  critical port-forbidden (rule " in completed.stdout  # summary on stdout
+        assert "    tcp/0.0.0.0:23: Forbidden tcp port 23" in completed.stdout
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
 
 
 def test_quiet_and_fail_on(snapshots: list[str], tmp_path: Path) -> None:
     # web-1 alone: the 9191 waiver is unused, a low fail
+    # -q: the one summary line and nothing else
     completed = run_cli("-q", "audit", str(BASELINE), "--snapshot", snapshots[0], "--json", str(tmp_path / "o.json"))
-    assert (completed.returncode, completed.stdout, completed.stderr) == (1, "", "")
+    summary = "surfacecheck: 1 host, 7 results: 1 fail, 0 error, 1 waived, 0 skip, 5 pass\n"
+    assert (completed.returncode, completed.stdout, completed.stderr) == (1, summary, "")
     completed = run_cli("-q", "audit", str(BASELINE), "--snapshot", snapshots[0], "--fail-on", "medium")
-    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, summary, "")
     completed = run_cli("audit", str(BASELINE), "--snapshot", snapshots[1], "--fail-on", "critical")
     assert completed.returncode == 1
-    assert completed.stdout.count("\nFAIL ") + completed.stdout.startswith("FAIL ") == 6
+    # five fails, grouped by cause: one group per rule
+    assert completed.stdout.startswith("surfacecheck: 1 host, 7 results: 5 fail, 0 error")
+    assert completed.stdout.count("\nFAIL  ") == 5
 
 
 def test_evidence_dir(snapshots: list[str], tmp_path: Path) -> None:

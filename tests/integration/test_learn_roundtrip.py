@@ -194,7 +194,7 @@ def test_learn_validate_audit_round_trip_live(host_under_test: HostUnderTest, tm
     assert entries[("tcp", v6_port)]["bind"] == ["loopback"]
     assert entries[("tcp", echo_port)]["process"] == "xinetd"
     text = baseline.read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=")
+    assert text.startswith(("# yaml-language-server: $schema=", "# Editor help: "))
     assert f"pid {host.child.pid}" in text
     data = yaml.safe_load(text)
     assert data["xinetd"]["allow"] == ["echo"]

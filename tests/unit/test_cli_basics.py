@@ -126,3 +126,62 @@ def test_unwritable_report_is_one_line_error(tmp_path) -> None:
     blocker.write_text("")
     with pytest.raises(OutputError, match="cannot write"):
         write_text_atomic(str(blocker / "junit.xml"), "x")
+
+
+def _subcommands() -> dict[str, object]:
+    import argparse
+
+    from checker._cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_no_prefix_abbreviations_anywhere(cli) -> None:
+    """Issue 15: `--jso` worked, so a new option starting the same way would break scripts."""
+    from checker._cli import build_parser
+
+    assert build_parser().allow_abbrev is False
+    assert all(p.allow_abbrev is False for p in _subcommands().values())  # type: ignore[attr-defined]
+    completed = cli("audit", "--jso", "-")
+    assert completed.returncode == 2 and "unrecognized arguments: --jso" in completed.stderr
+
+
+def test_every_command_has_a_description_examples_and_exit_codes(cli) -> None:
+    for name, sub in _subcommands().items():
+        assert sub.description, name  # type: ignore[attr-defined]
+        assert "examples:" in sub.epilog and "exit codes" in sub.epilog, name  # type: ignore[attr-defined]
+    text = cli("audit", "--help").stdout
+    assert "exit codes:" in text and "  3  no such fail, but evidence is incomplete" in text
+    assert "semantic rules" in cli("validate", "--help").stdout  # a description, not only usage
+
+
+def test_schema_command_prints_the_baseline_schema(cli) -> None:
+    import json
+
+    from checker.resources import load_schema
+
+    completed = cli("schema")
+    assert completed.returncode == 0 and json.loads(completed.stdout) == load_schema("baseline")
+
+
+def test_bash_completion_script_completes_commands_options_and_choices(cli, tmp_path) -> None:
+    """Issue 15: no shell completion. A static script generated from the parser (no argcomplete:
+    see checker/commands/completion.py)."""
+    import shutil
+
+    completed = cli("completion", "bash")
+    assert completed.returncode == 0
+    script = tmp_path / "surfacecheck.bash"
+    script.write_text(completed.stdout)
+    bash = shutil.which("bash")
+    assert bash is not None
+    probe = (f"source {script}\n"
+             "COMP_WORDS=(surfacecheck au); COMP_CWORD=1; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck audit --sarif-c); COMP_CWORD=2; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck audit --fail-on cr); COMP_CWORD=3; _surfacecheck; echo \"${COMPREPLY[*]}\"\n"
+             "COMP_WORDS=(surfacecheck collect --host); COMP_CWORD=2; _surfacecheck; echo \"${COMPREPLY[*]}\"\n")
+    out = subprocess.run([bash, "--norc", "--noprofile", "-c", probe], capture_output=True, text=True,
+                         timeout=30, check=True).stdout.splitlines()
+    assert out == ["audit", "--sarif-category", "critical", "--host-name --host-timeout"]

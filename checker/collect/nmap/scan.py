@@ -48,10 +48,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
-from checker._subprocess import CommandFailed, resolve_program, run_command
+from checker._subprocess import CommandFailed, resolve_program, run_command, run_command_streaming
 from checker.collect import utc_now
 from checker.collect.nmap.args import NmapInvocation, build_nmap_argv, parse_port_spec, validate_scan_settings
 from checker.collect.nmap.merge import HostScan, merge_host_scans
+from checker.collect.nmap.progress import STATS_EVERY, ScanProgress
 from checker.collect.nmap.targets import Target, TargetKind
 from checker.collect.nmap.xml import NmapRun, parse_nmap_run
 from checker.errors import InputError
@@ -63,9 +64,6 @@ NMAP_DATA_DIRS = ("/usr/share/nmap", "/usr/local/share/nmap")
 
 NMAP_HOSTGROUP = 64
 """Hosts assumed scanned side by side when sizing the hard process timeout (conservative)."""
-
-
-ProgressCallback = Callable[[Sequence[HostScan]], None]
 
 
 def _ok() -> CollectorRun:
@@ -175,12 +173,20 @@ def results_of_run(run: NmapRun, invocation: NmapInvocation, started_at: str) ->
     return scans
 
 
-def _run_one(invocation: NmapInvocation, settings: ScanSettings, started_at: str) -> list[HostScan]:
+def _run_one(invocation: NmapInvocation, settings: ScanSettings, started_at: str,
+             on_line: Callable[[str], None] | None = None) -> list[HostScan]:
     timeout = process_timeout(invocation, settings)
     try:
         # nmap(1) has no EXIT STATUS section: 0 means the scan ran (per-host problems are in
         # the XML); 1 and 255 come with "QUITTING!"-style errors. Only 0 is accepted.
-        result = run_command(invocation.argv, timeout=timeout, accept=(0,))
+        if on_line is None:
+            result = run_command(invocation.argv, timeout=timeout, accept=(0,))
+        else:
+            # Live progress: nmap adds <taskprogress> to its XML every STATS_EVERY and writes
+            # each <host> as it finishes; the argv recorded in the view stays the exact one run.
+            argv = (invocation.argv[0], "--stats-every", STATS_EVERY, *invocation.argv[1:])
+            invocation = replace(invocation, argv=argv)
+            result = run_command_streaming(argv, timeout=timeout, accept=(0,), on_line=on_line)
     except CommandFailed as exc:
         reason = str(exc)
         if "timed out" in reason:
@@ -200,14 +206,15 @@ def scan_targets(
     jobs: int = 4,
     nmap: str = "nmap",
     privileged: bool | None = None,
-    on_done: ProgressCallback | None = None,
+    progress: ScanProgress | None = None,
 ) -> list[HostScan]:
-    """Scan every target; one `HostScan` per host or failed target.
+    """Every target scanned; one `HostScan` per host or failed target.
 
     The nmap runs (see `plan_invocations`) go side by side, at most `jobs` at once; inside
     each, nmap scans its hosts in parallel itself.
 
-    `on_done` is called (from this thread) with each process's hosts as it finishes.
+    `progress` hears each process's output lines as they come (from its thread) and each
+    process's hosts when it ends (from this thread).
     """
     if not targets:
         return []
@@ -224,10 +231,16 @@ def scan_targets(
     invocations = plan_invocations(targets, settings, privileged=privileged, nmap=program,
                                    datadir=nmap_data_dir(program))
     outcomes: list[list[HostScan]] = [[] for _ in invocations]
+    if progress is not None:
+        # a host scanned for TCP and UDP is in two processes: done once both reported it
+        progress.protocols = len({inv.protocol for inv in invocations})
     with ThreadPoolExecutor(max_workers=min(jobs, len(invocations)), thread_name_prefix="nmap") as pool:
-        futures = {pool.submit(_run_one, inv, settings, started_at): i for i, inv in enumerate(invocations)}
+        futures = {pool.submit(_run_one, inv, settings, started_at,
+                               progress.reader(i).feed if progress is not None else None): i
+                   for i, inv in enumerate(invocations)}
         for future in as_completed(futures):
-            outcomes[futures[future]] = future.result()
-            if on_done is not None:
-                on_done(outcomes[futures[future]])
+            index = futures[future]
+            outcomes[index] = future.result()
+            if progress is not None:
+                progress.process_done(index, outcomes[index])
     return merge_host_scans([scan for outcome in outcomes for scan in outcome])

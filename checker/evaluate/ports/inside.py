@@ -68,6 +68,14 @@ def evaluate_bind(entry: PortAllow, governed: list[Listener], views: PortViews,
             )
 
 
+def owner_facts(listener: Listener) -> str:
+    """`process `nginx` (pid 812), user `www-data``: the real owner, never the rule's pattern."""
+    pid = f" (pid {listener.pid})" if listener.pid is not None else ""
+    process = f"process `{listener.process}`{pid}" if listener.process else "an unknown process"
+    user = f"user `{listener.user}`" if listener.user else "an unknown user"
+    return f"{process}, {user}"
+
+
 def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortViews,
                      ctx: EvaluationContext) -> Iterator[Result]:
     check = CheckId.PORT_PROCESS
@@ -88,11 +96,12 @@ def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortView
             if actual is None:
                 unknown.append(field_name)
             elif not fnmatch.fnmatchcase(actual, pattern):
-                mismatches.append(f"{field_name} is `{actual}`")
+                mismatches.append(field_name)
         if mismatches:
             yield ctx.result(
                 check, listener.resource, Status.FAIL,
-                f"{listener.resource} is owned by the wrong {' and '.join(mismatches)}; expected {expected}.",
+                f"{listener.resource} is owned by {owner_facts(listener)}; the baseline expects {expected} "
+                f"(wrong {' and '.join(mismatches)}).",
                 meta=entry.meta, evidence=evidence,
                 remediation=f"Find the owner of {listener.resource} with `ss -tulnp`; stop it if it is not "
                 f"the approved one ({expected}), or correct the rule.",
@@ -107,4 +116,5 @@ def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortView
             )
         else:
             yield ctx.result(check, listener.resource, Status.PASS,
-                             f"{listener.resource} is owned by {expected}.", meta=entry.meta, evidence=evidence)
+                             f"{listener.resource} is owned by {owner_facts(listener)}, as the baseline expects "
+                             f"({expected}).", meta=entry.meta, evidence=evidence)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from checker.evaluate.interface import Availability, EvaluationContext
 from checker.evaluate.ports.coverage import OutsideFindings, open_result, outside_findings, unproven_result
+from checker.evaluate.ports.joined import explained_by_listener, forbidden, joined_evidence
 from checker.evaluate.ports.views import (
     PortViews,
     governing_entry,
@@ -42,8 +43,10 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
             location=policy.location, evidence=gap.evidence(),
         )
     for listener in views.listeners:
+        if forbidden(policy.forbid, listener.protocol, listener.port):
+            continue  # one finding per problem: port-forbidden decides it
         entry = governing_entry(policy.allow, listener.protocol, listener.port)
-        evidence = listener_evidence(listener)
+        evidence = joined_evidence(views, listener)
         if entry is not None:
             yield ctx.result(
                 check, listener.resource, Status.PASS,
@@ -58,12 +61,14 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
                 f"allows {listener.protocol.value} port {listener.port}.",
                 location=policy.location, evidence=evidence,
                 remediation=f"Stop or reconfigure {owner_text(listener)} on {listener.resource} "
-                f"(e.g. {stop_hint(views, listener.protocol, listener.port)}), or add a reviewed "
+                f"(e.g. {stop_hint(views, listener.protocol, listener.port, listener)}), or add a reviewed "
                 f"`ports.allow` entry for {listener.protocol.value} port {listener.port}.",
             )
     if views.network is None:
         return
     for port in views.open_ports:
+        if forbidden(policy.forbid, port.protocol, port.port) or explained_by_listener(views, port):
+            continue  # decided by port-forbidden, or joined to the listener's result above
         entry = governing_entry(policy.allow, port.protocol, port.port)
         resource = scanned_resource(views.network, port)
         evidence = scanned_evidence(views.network, port)
@@ -96,13 +101,15 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
                     check, listener.resource, Status.FAIL,
                     f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
                     f"({owner_text(listener)}){why}.",
-                    meta=rule.meta, evidence=listener_evidence(listener),
+                    meta=rule.meta, evidence=joined_evidence(views, listener),
                     remediation=f"Stop and disable {owner_text(listener)}: "
-                    f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
+                    f"{stop_hint(views, protocol, listener.port, listener)}, or remove its package.",
                 )
         outside = outside_findings(views.network, protocol, rule.ports) if views.network is not None else None
         for finding in outside.open if outside is not None else ():
             found = True
+            if finding.row is not None and explained_by_listener(views, finding.row):
+                continue  # its evidence joined the listener's result (checker.evaluate.ports.joined)
             yield open_result(check, finding, f"Forbidden{why}", rule.meta,
                               f"Stop and disable the service on {protocol.value} port {finding.span}: "
                               f"{stop_hint(views, protocol, finding.span.low)}, or block it in the firewall.", ctx)

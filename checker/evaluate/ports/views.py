@@ -50,6 +50,7 @@ def listener_evidence(listener: Listener) -> dict[str, Any]:
         "exe": listener.exe,
         "user": listener.user,
         "dual_stack": listener.dual_stack,
+        "unit": listener.unit,
     }
 
 
@@ -151,8 +152,12 @@ def owner_text(listener: Listener) -> str:
     return "an unknown process"
 
 
-def stop_hint(views: PortViews, protocol: Protocol, port: int) -> str:
+def stop_hint(views: PortViews, protocol: Protocol, port: int, listener: Listener | None = None) -> str:
+    """How to stop what listens: the socket unit on the port (it would start the service again),
+    else the service of the owning process (`Listener.unit`, from its cgroup)."""
     unit = views.socket_units_by_port.get((protocol.value, port))
+    if not unit and listener is not None and listener.unit:
+        unit = listener.unit
     if unit:
         return f"`systemctl disable --now {unit}`"
     return "`systemctl disable --now <its unit>` (find it with `ss -tulnp`)"

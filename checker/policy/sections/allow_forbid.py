@@ -34,7 +34,8 @@ class AllowForbid(Generic[Key, Allowed, Forbidden]):
     default: DefaultPolicy | None
     """None = not set (a resolved baseline then says `allow`)."""
     location: Location | None
-    """Where the section's key is written (for `default: deny` results); None = absent."""
+    """Where `default:` is written (the section's key when it sets none): `default: deny`
+    results point there, at the line that made the listener a problem. None = absent."""
     allow: Mapping[Key, Allowed]
     forbid: Mapping[Key, Forbidden]
 
@@ -48,8 +49,10 @@ class AllowForbid(Generic[Key, Allowed, Forbidden]):
         for key, rule in later.forbid.items():
             allow.pop(key, None)
             forbid[key] = rule
-        return AllowForbid(later_if_set(self.default, later.default), later_if_set(self.location, later.location),
-                           allow, forbid)
+        # the location follows the default: a later file that only adds entries keeps the
+        # `default: deny` line of the file that set it
+        location = later.location if later.default is not None or self.location is None else self.location
+        return AllowForbid(later_if_set(self.default, later.default), location, allow, forbid)
 
     @property
     def resolved_default(self) -> DefaultPolicy:
@@ -57,10 +60,13 @@ class AllowForbid(Generic[Key, Allowed, Forbidden]):
 
 
 def parse_default(doc: Document, section: str) -> tuple[DefaultPolicy | None, Location | None]:
-    """`SECTION.default` and where `SECTION:` is written, each None when the file does not set it."""
+    """`SECTION.default` and where it is written (where `SECTION:` is, when it sets no default),
+    each None when the file does not have the section."""
     body = doc.data.get(section, {})
     default = DefaultPolicy(body["default"]) if "default" in body else None
-    location = doc.location((section,), key=True) if section in doc.data else None
+    location = None
+    if section in doc.data:
+        location = doc.location((section, "default") if default is not None else (section,), key=True)
     return default, location
 
 

@@ -13,6 +13,7 @@ from checker.collect.sockets import (
     count_connection_states,
     is_dual_stack,
     listeners_from_sockets,
+    unit_from_cgroup,
 )
 from checker.model import Protocol
 
@@ -107,3 +108,17 @@ def test_unprivileged_a_visible_worker_of_another_users_socket_is_not_the_owner(
     own = listeners_from_sockets([diag(TCP, "0.0.0.0", 80, inode=9, uid=65534)], holders={9: (300,)},
                                  process_info=worker, every_holder_visible=False)
     assert [(x.pid, x.user) for x in own] == [(300, "nobody")]
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("0::/system.slice/nginx.service\n", "nginx.service"),
+    ("0::/system.slice/system-getty.slice/getty@tty1.service\n", "getty@tty1.service"),
+    ("12:pids:/\n1:name=systemd:/system.slice/ssh.service\n0::/\n", "ssh.service"),
+    ("0::/user.slice/user-0.slice/session-3.scope\n", None),
+    ("0::/system.slice/docker-0123abcd.scope\n", None),
+    ("0::/\n", None),
+    ("", None),
+])
+def test_unit_from_cgroup(text: str, unit: str | None) -> None:
+    """The owning process's service, for remediation that names it (issue 15)."""
+    assert unit_from_cgroup(text) == unit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from evaluate_support import (
     baseline,
     listener,
@@ -84,12 +86,33 @@ def test_default_deny_with_outside_view_fails_open_unallowed_ports() -> None:
     base = baseline(ports=ports(default=DefaultPolicy.DENY, allow_=(allow(22),)))
     snap = snapshot(listeners=[listener(22)], network_view=network((22, "open"), (8080, "open"), (9090, "closed")))
     report = run(base, snap)
+    # 22 is listening inside and open outside: one result carrying both (docs/evaluation.md).
     assert outcomes(report, CheckId.PORT_UNEXPECTED) == {
         ("port-unexpected", "tcp/0.0.0.0:22", "pass"),
-        ("port-unexpected", "tcp/192.0.2.7:22", "pass"),
         ("port-unexpected", "tcp/192.0.2.7:8080", "fail"),
     }
     assert only(report, CheckId.PORT_UNEXPECTED, "tcp/192.0.2.7:8080").evidence["source"] == "nmap"
+    assert only(report, CheckId.PORT_UNEXPECTED, "tcp/0.0.0.0:22").evidence["outside"]["state"] == "open"
+
+
+def test_one_finding_per_problem_a_forbidden_listener_seen_by_both_views() -> None:
+    """Issue 15: telnet gave port-forbidden and port-unexpected, once per view: four findings."""
+    base = baseline(ports=ports(default=DefaultPolicy.DENY, allow_=(allow(22),), forbid_=(forbid(23),)))
+    snap = snapshot(listeners=[listener(23, process="telnetd")], network_view=network((23, "open")))
+    report = run(base, snap)
+    problems = [r for r in report.results if r.status is Status.FAIL]
+    assert [(r.check, r.resource) for r in problems] == [(CheckId.PORT_FORBIDDEN, "tcp/0.0.0.0:23")]
+    evidence = problems[0].evidence
+    assert (evidence["source"], evidence["process"]) == ("sockets", "telnetd")
+    assert (evidence["outside"]["source"], evidence["outside"]["address"]) == ("nmap", "192.0.2.7")
+
+
+def test_a_forbidden_port_only_open_outside_is_one_forbidden_finding() -> None:
+    base = baseline(ports=ports(default=DefaultPolicy.DENY, forbid_=(forbid(23),)))
+    report = run(base, snapshot(collectors=runs({Collector.SOCKETS: CollectorStatus.NOT_RUN}, nmap=CollectorStatus.OK),
+                                network_view=network((23, "open"))))
+    assert [(r.check, r.resource) for r in report.results if r.status is Status.FAIL] == [
+        (CheckId.PORT_FORBIDDEN, "tcp/192.0.2.7:23")]
 
 
 def test_remediation_names_the_socket_unit_when_one_listens_on_the_port() -> None:
@@ -123,11 +146,12 @@ def test_forbid_udp_listener_and_open_scanned_port_fail() -> None:
     base = baseline(ports=ports(forbid_=(forbid(69, None),)))
     snap = snapshot(listeners=[listener(69, protocol=UDP, process="in.tftpd")],
                     network_view=network(ScannedPort(UDP, 69, "open"), scanned=("tcp:1-1024", "udp:1-1024")))
-    assert outcomes(run(base, snap), CheckId.PORT_FORBIDDEN) == {
+    report = run(base, snap)
+    assert outcomes(report, CheckId.PORT_FORBIDDEN) == {  # the open scanned port joins the listener's result
         ("port-forbidden", "udp/0.0.0.0:69", "fail"),
-        ("port-forbidden", "udp/192.0.2.7:69", "fail"),
         ("port-forbidden", "tcp/*:69", "pass"),
     }
+    assert only(report, CheckId.PORT_FORBIDDEN, "udp/0.0.0.0:69").evidence["outside"]["protocol"] == "udp"
 
 
 # --------------------------------------------------------------------------- required
@@ -214,6 +238,29 @@ def test_process_and_user_globs() -> None:
         ("port-process", "tcp/[::]:8080", "fail"),
     }
     assert "nobody" in only(report, CheckId.PORT_PROCESS, "tcp/[::]:22").message
+
+
+def test_process_messages_name_the_real_owner_in_plain_words() -> None:
+    """Issue 15: "is owned by the wrong user is `root`"; passes showed the pattern (`python3*`)."""
+    base = baseline(ports=ports(allow_=(allow(80, process="nginx", user="www-data"), allow(8080, process="python3*"))))
+    snap = snapshot(listeners=[listener(80, process="nginx", user="root", pid=7), listener(8080, process="python3.11")])
+    report = run(base, snap)
+    assert only(report, CheckId.PORT_PROCESS, "tcp/0.0.0.0:80").message == (
+        "tcp/0.0.0.0:80 is owned by process `nginx` (pid 7), user `root`; the baseline expects process `nginx` "
+        "and user `www-data` (wrong user).")
+    assert only(report, CheckId.PORT_PROCESS, "tcp/0.0.0.0:8080").message == (
+        "tcp/0.0.0.0:8080 is owned by process `python3.11` (pid 100), user `www-data`, as the baseline expects "
+        "(process `python3*`).")
+
+
+def test_remediation_names_the_service_of_the_owning_process() -> None:
+    """Issue 15: `systemctl disable --now <its unit>` although the pid, so its unit, was known."""
+    base = baseline(ports=ports(forbid_=(forbid(21),)))
+    owned = dataclasses.replace(listener(21, process="vsftpd"), unit="vsftpd.service")
+    report = run(base, snapshot(listeners=[owned, listener(21, "::", process="ftpd")]))
+    assert "`systemctl disable --now vsftpd.service`" in (
+        only(report, CheckId.PORT_FORBIDDEN, "tcp/0.0.0.0:21").remediation or "")
+    assert "<its unit>" in (only(report, CheckId.PORT_FORBIDDEN, "tcp/[::]:21").remediation or "")
 
 
 def test_unknown_owner_is_error_never_pass() -> None:
@@ -313,9 +360,8 @@ def test_outside_only_snapshot_evaluates_scanned_ports_and_skips_inside_checks()
     assert {h.name for h in report.hosts} == {"192.0.2.7"}
     assert outcomes(report) == {
         ("port-unexpected", "tcp/192.0.2.7:22", "pass"),
-        ("port-unexpected", "tcp/192.0.2.7:23", "fail"),
         ("port-unexpected", "tcp/192.0.2.7:443", "pass"),
-        ("port-forbidden", "tcp/192.0.2.7:23", "fail"),
+        ("port-forbidden", "tcp/192.0.2.7:23", "fail"),  # forbidden: not also port-unexpected
         ("port-forbidden", "tcp/*:3306", "pass"),
         ("port-required-missing", "tcp/*:443", "pass"),
         ("port-required-missing", "tcp/*:80", "error"),

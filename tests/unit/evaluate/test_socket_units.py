@@ -61,6 +61,12 @@ def test_forbid_fails_when_enabled_or_active_and_passes_otherwise() -> None:
         ("socket-unit-forbidden", "unit:cups.socket", "pass"),
         ("socket-unit-forbidden", "unit:finger.socket", "pass"),
     }
+    # Issue 15: "telnet.socket is enablement enabled, state unknown"
+    assert only(report, CheckId.SOCKET_UNIT_FORBIDDEN, "unit:telnet.socket").message == (
+        "Forbidden telnet.socket is disabled and active.")
+    unknown = run(base, snapshot(socket_units=[SocketUnit("telnet.socket", enablement="enabled")]))
+    assert only(unknown, CheckId.SOCKET_UNIT_FORBIDDEN, "unit:telnet.socket").message == (
+        "Forbidden telnet.socket is enabled (whether it is active is unknown).")
 
 
 def test_listen_compares_normalised_value_sets() -> None:

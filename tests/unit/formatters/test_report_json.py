@@ -72,3 +72,13 @@ def test_round_trip_gives_identical_bytes_in_every_format(report: Report, tmp_pa
         for options in (FormatOptions(), FormatOptions(junit_file_attrs=True, sarif_root="policies")):
             formatter = get_formatter(fmt)
             assert formatter.format(loaded, options) == formatter.format(report, options), fmt
+
+
+def test_the_baseline_description_survives_the_round_trip(report: Report, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    described = replace(report, baseline_description="Public web tier, approved for go-live")
+    path = tmp_path / "results.json"
+    path.write_text(render(described), "utf-8")
+    assert json.loads(path.read_text())["baseline"]["description"] == "Public web tier, approved for go-live"
+    assert load_report(str(path)).baseline_description == "Public web tier, approved for go-live"

@@ -126,3 +126,24 @@ def test_verdict_without_any_host_is_incomplete(report: Report) -> None:
     text = render(replace(report, hosts=()))
     assert "Verdict: **INCOMPLETE**: no host was audited" in text
     assert "**PASS**" not in text
+
+
+def test_scan_scope_description_and_builtin_rules_as_plain_text(report: Report) -> None:
+    """Issue 15: no scan scope, no baseline description, and `builtin%3Adefault#L38` links that
+    lead nowhere."""
+    from checker.model import Location, NetworkView
+
+    host = report.hosts[0]
+    view = NetworkView("127.0.0.2", "up", scanned=("tcp:1-1024", "udp:top:100"), scanner_version="7.93",
+                       arguments=("nmap", "-sS", "-T4", "-p", "1-1024"), scan_type="syn+udp", source="scan")
+    failing = next(r for r in host.results if r.status is Status.FAIL)
+    builtin = replace(failing, location=Location("builtin:default", 38, 7))
+    changed = replace(host, snapshot=replace(host.snapshot, network=view), results=(builtin,))
+    text = render(replace(report, hosts=(changed,), baseline_description="Public web tier, approved for go-live"))
+    assert "| **Description** | Public web tier, approved for go-live |" in text
+    head, body = table_after(render_markdown(text), "Scan scope")
+    assert head[0] == ["Host", "Target", "State", "Ports scanned", "Protocols", "Scan type", "Timing", "Scanner",
+                        "Source"]
+    assert body == [[changed.name, "127.0.0.2", "up", "tcp:1-1024, udp:top:100", "tcp, udp", "syn+udp", "4",
+                     "nmap 7.93", "scan"]]
+    assert "builtin:default:38:7" in text and "builtin%3A" not in text and "](builtin" not in text

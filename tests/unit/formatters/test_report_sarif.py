@@ -107,7 +107,17 @@ def test_errors_are_tool_notifications(report: Report) -> None:
 
 def test_automation_details_and_empty_report(report: Report, tmp_path: Path) -> None:
     log = json.loads(render(report))
-    assert log["runs"][0]["automationDetails"]["id"] == "surfacecheck/web-frontend/"
+    # the host set is part of the default id: per-host uploads of one baseline do not replace
+    # each other's alerts (upload-sarif ignores its `category` input when the id is set; issue 15)
+    assert log["runs"][0]["automationDetails"]["id"] == "surfacecheck/web-frontend/db-2+edge-3+web-1/"
+    one_host = replace(report, hosts=report.hosts[:1])
+    assert json.loads(render(one_host))["runs"][0]["automationDetails"]["id"] == "surfacecheck/web-frontend/web-1/"
+    named = json.loads(render(report, FormatOptions(sarif_category="prod/web-1")))
+    assert named["runs"][0]["automationDetails"]["id"] == "prod/web-1/"
+    many = replace(report, hosts=tuple(replace(report.hosts[0], name=f"host-{n:03}.example.internal")
+                                       for n in range(20)))
+    many_id = json.loads(render(many))["runs"][0]["automationDetails"]["id"]
+    assert many_id.startswith("surfacecheck/web-frontend/20-hosts-") and len(many_id) < 80
     empty = render(replace(report, hosts=()))
     log = validate_sarif(empty, tmp_path)
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
@@ -115,3 +125,13 @@ def test_automation_details_and_empty_report(report: Report, tmp_path: Path) -> 
     invocation = log["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert ["No host was audited" in n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [True]
+
+
+def test_a_warning_past_5000_results(report: Report) -> None:
+    from checker.formatters.sarif import too_many_results_warning
+
+    assert too_many_results_warning(report) is None
+    failing = next(r for r in report.results if r.status is Status.FAIL)
+    host = replace(report.hosts[0], results=tuple(replace(failing, resource=f"r{n}") for n in range(5001)))
+    warning = too_many_results_warning(replace(report, hosts=(host,)))
+    assert warning is not None and "5,001 results" in warning and "5,000" in warning

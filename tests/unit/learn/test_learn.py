@@ -509,15 +509,28 @@ def test_read_ephemeral_range(tmp_path: Path) -> None:
     assert read_ephemeral_range(str(tmp_path / "missing")) == (32768, 60999)
 
 
-def test_schema_reference_resolves_from_the_output_directory(tmp_path: Path) -> None:
+def test_schema_reference_is_a_committed_schema_or_none(tmp_path: Path) -> None:
+    """Issue 15: learn wrote `$schema=../venv/lib/python3.11/site-packages/...`, wrong once committed."""
     from checker.commands.learn import schema_reference
 
-    out = tmp_path / "deep" / "learned.yaml"
-    out.parent.mkdir()
-    reference = schema_reference(str(out))
-    assert not Path(reference).is_absolute()
-    assert (out.parent / reference).resolve().is_file()
-    assert (out.parent / reference).name == "baseline.schema.json"
+    repo = tmp_path / "repo"
+    out = repo / "baselines" / "deep" / "learned.yaml"
+    out.parent.mkdir(parents=True)
+    (repo / ".git").mkdir()
+    assert schema_reference(str(out)) is None  # no schema in the repository: a hint, not a path
+    (tmp_path / "baseline.schema.json").write_text("{}")  # outside the repository: not used
+    assert schema_reference(str(out)) is None
+    (repo / "schemas").mkdir()
+    (repo / "schemas" / "baseline.schema.json").write_text("{}")
+    assert schema_reference(str(out)) == "../../schemas/baseline.schema.json"
+    (out.parent / "baseline.schema.json").write_text("{}")
+    assert schema_reference(str(out)) == "baseline.schema.json"
+
+
+def test_without_a_schema_the_draft_has_a_one_line_hint() -> None:
+    text, _ = learned(snapshot(listeners=(tcp("0.0.0.0", 22),)), schema_ref=None)
+    assert text.splitlines()[0].startswith("# Editor help: `surfacecheck schema > baseline.schema.json`")
+    assert "site-packages" not in text and not text.startswith("# yaml-language-server")
 
 
 def test_learn_command_on_a_saved_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -529,9 +542,10 @@ def test_learn_command_on_a_saved_snapshot(tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "learned.yaml"
     assert main(["learn", "--snapshot", str(saved), "-o", str(out)]) == 0
     assert "3 `# RISK:` notes to review" in capsys.readouterr().err
-    assert out.read_text(encoding="utf-8") == draft_baseline(
-        [full_snapshot()], schema_ref=out.read_text(encoding="utf-8").splitlines()[0].split("=", 1)[1])
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    reference = first.split("=", 1)[1] if first.startswith("# yaml-language-server") else None
+    assert out.read_text(encoding="utf-8") == draft_baseline([full_snapshot()], schema_ref=reference)
     assert main(["validate", str(out)]) == 0
     capsys.readouterr()
     assert main(["-q", "learn", "--snapshot", str(saved)]) == 0
-    assert capsys.readouterr().out.startswith("# yaml-language-server: $schema=")
+    assert capsys.readouterr().out.startswith(("# yaml-language-server: $schema=", "# Editor help: "))

@@ -313,3 +313,17 @@ def test_extends_may_walk_anywhere_inside_the_loaded_baselines_tree(tmp_path: Pa
     assert {source.path for source in baseline.sources} >= {str(tmp_path / "base.yaml")}
     with pytest.raises(BaselineError, match="outside the baseline's directory"):
         load_baseline(str(tmp_path / "common" / "mid.yaml"))
+
+
+def test_default_deny_results_point_at_the_default_line(tmp_path: Path) -> None:
+    """Issue 15: `port-unexpected` pointed at the `ports:` line, not at `default: deny`."""
+    (tmp_path / "base.yaml").write_text("version: 1\nname: base\nports:\n  allow:\n    - {port: 22}\n"
+                                        "  default: deny\nsocket_units:\n  default: deny\n")
+    (tmp_path / "child.yaml").write_text("version: 1\nname: child\nextends: [./base.yaml]\n"
+                                         "ports:\n  allow: [{port: 443}]\n")
+    base = load_baseline(str(tmp_path / "base.yaml"))
+    assert (base.ports.location.file, base.ports.location.line) == (str(tmp_path / "base.yaml"), 6)  # type: ignore[union-attr]
+    assert base.socket_units.location.line == 8  # type: ignore[union-attr]
+    child = load_baseline(str(tmp_path / "child.yaml"))
+    # the child adds an entry but sets no default: results still point where `deny` was written
+    assert (child.ports.location.file, child.ports.location.line) == (str(tmp_path / "base.yaml"), 6)  # type: ignore[union-attr]
