@@ -2,8 +2,9 @@
 
 Just the wiring of the three stages (STYLE.md practice 1): `checker.policy.load` loads,
 `checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
-render, `checker.storage.atomic` writes atomically. Every requested format is rendered before any
-file is written, so a formatter failure leaves no half-updated set of reports. The console
+render, `checker.storage.atomic` writes atomically. Every requested format is rendered (into
+temporary files, piece by piece: a fleet's JSON is never one string) before any report is put in
+place, so a formatter failure leaves no half-updated set of reports. The console
 summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise, and nowhere
 under `--quiet`. The exit code comes from `checker.evaluate.exit_code` only.
 """
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
     from checker.policy import load_baseline
-    from checker.storage.atomic import write_text_atomic
+    from checker.storage.atomic import write_outputs_atomic
 
     outputs = requested_outputs(args)
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
@@ -32,16 +33,16 @@ def run(args: argparse.Namespace) -> int:
 
     options = format_options(args)
     evidence_dir = getattr(args, "evidence_dir", None)
-    names = list(outputs)
     if evidence_dir:
-        names += [name for name in bundle_files() if name not in outputs]
-    rendered = {name: get_formatter(name).format(report, options) for name in names}
-    for name, path in outputs.items():
-        write_text_atomic(path, rendered[name])
-    if evidence_dir:
+        # The bundle hashes and writes each format whole: render them as strings once.
+        names = list(outputs) + [name for name in bundle_files() if name not in outputs]
+        rendered = {name: get_formatter(name).format(report, options) for name in names}
+        write_outputs_atomic({path: (rendered[name],) for name, path in outputs.items()})
         from checker.storage.evidence import write_evidence_bundle
 
         write_evidence_bundle(evidence_dir, report, baseline, rendered)
+    else:
+        write_outputs_atomic({path: get_formatter(name).chunks(report, options) for name, path in outputs.items()})
 
     if not getattr(args, "quiet", False):
         stream = sys.stderr if "-" in outputs.values() else sys.stdout

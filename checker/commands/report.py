@@ -2,8 +2,9 @@
 
 Nothing is collected or evaluated: the saved `Report` is read back (`checker.storage.results`)
 and handed to the same formatters `audit` uses, so the bytes are the same as the audit's
-own reports. Every format is rendered before any file is written, then each is written
-atomically. Exit 0 (the verdict was the audit's business).
+own reports. Every format is rendered (into temporary files) before any report is put in
+place, each atomically (`checker.storage.atomic.write_outputs_atomic`). Exit 0 (the verdict
+was the audit's business).
 
 The options are those of the format registry (`checker.formatters.registry.option_formats`);
 `requested_outputs` and `format_options` are shared with `audit`.
@@ -15,7 +16,7 @@ import argparse
 
 from checker.errors import UsageError
 from checker.formatters import FormatOptions, get_format, get_formatter, option_formats
-from checker.storage.atomic import write_text_atomic
+from checker.storage.atomic import write_outputs_atomic
 from checker.storage.results import load_report
 
 
@@ -46,7 +47,5 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"report: give at least one of {flags} (PATH or -)")
     report = load_report(args.results)
     options = format_options(args)
-    rendered = {name: get_formatter(name).format(report, options) for name in outputs}
-    for name, path in outputs.items():
-        write_text_atomic(path, rendered[name])
+    write_outputs_atomic({path: get_formatter(name).chunks(report, options) for name, path in outputs.items()})
     return 0
