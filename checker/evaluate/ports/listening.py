@@ -3,7 +3,8 @@
 These rules are decided on either view: a listener (inside) or an open scanned port
 (outside) counts. Without the inside view a pass needs an outside view that covered the
 whole range (`coverage`); without either, deny and forbid are `skip` and `required` is
-`error`. Must not do I/O.
+`error`. Listeners and open ports are looked up by (protocol, port) in `index` (linear in
+rules + listeners, not their product). Must not do I/O.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Iterator
 
 from checker.evaluate.interface import Availability, EvaluationContext
 from checker.evaluate.ports.coverage import ambiguous_ports, ambiguous_result, range_covered
+from checker.evaluate.ports.index import allow_index, port_index
 from checker.evaluate.ports.views import (
     PortViews,
-    governing_entry,
     listener_evidence,
     no_port_evidence,
     owner_text,
@@ -38,8 +39,9 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
             f"Cannot check listeners against `ports.default: deny`: {gap.reason}.",
             location=policy.location, evidence=gap.evidence(),
         )
+    governing = allow_index(policy.allow).governing
     for listener in views.listeners:
-        entry = governing_entry(policy.allow, listener.protocol, listener.port)
+        entry = governing(listener.protocol, listener.port)
         evidence = listener_evidence(listener)
         if entry is not None:
             yield ctx.result(
@@ -61,7 +63,7 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
     if views.network is None:
         return
     for port in views.open_ports:
-        entry = governing_entry(policy.allow, port.protocol, port.port)
+        entry = governing(port.protocol, port.port)
         resource = scanned_resource(views.network, port)
         evidence = scanned_evidence(views.network, port)
         if entry is not None:
@@ -84,31 +86,30 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
     check = CheckId.PORT_FORBIDDEN
     protocols = (rule.protocol,) if rule.protocol is not None else (Protocol.TCP, Protocol.UDP)
     why = f" ({rule.meta.reason})" if rule.meta.reason else ""
+    index = port_index(views)
     for protocol in protocols:
         found = False
-        for listener in views.listeners:
-            if listener.protocol == protocol and listener.port in rule.ports:
-                found = True
-                yield ctx.result(
-                    check, listener.resource, Status.FAIL,
-                    f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
-                    f"({owner_text(listener)}){why}.",
-                    meta=rule.meta, evidence=listener_evidence(listener),
-                    remediation=f"Stop and disable {owner_text(listener)}: "
-                    f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
-                )
+        for listener in index.listeners_in(protocol, rule.ports):
+            found = True
+            yield ctx.result(
+                check, listener.resource, Status.FAIL,
+                f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
+                f"({owner_text(listener)}){why}.",
+                meta=rule.meta, evidence=listener_evidence(listener),
+                remediation=f"Stop and disable {owner_text(listener)}: "
+                f"{stop_hint(views, protocol, listener.port)}, or remove its package.",
+            )
         if views.network is not None:
-            for port in views.open_ports:
-                if port.protocol == protocol and port.port in rule.ports:
-                    found = True
-                    resource = scanned_resource(views.network, port)
-                    yield ctx.result(
-                        check, resource, Status.FAIL,
-                        f"Forbidden {protocol.value} port {port.port} is open from outside on {resource}{why}.",
-                        meta=rule.meta, evidence=scanned_evidence(views.network, port),
-                        remediation=f"Stop and disable the service on {protocol.value} port {port.port}: "
-                        f"{stop_hint(views, protocol, port.port)}, or block it in the firewall.",
-                    )
+            for port in index.open_ports_in(protocol, rule.ports):
+                found = True
+                resource = scanned_resource(views.network, port)
+                yield ctx.result(
+                    check, resource, Status.FAIL,
+                    f"Forbidden {protocol.value} port {port.port} is open from outside on {resource}{why}.",
+                    meta=rule.meta, evidence=scanned_evidence(views.network, port),
+                    remediation=f"Stop and disable the service on {protocol.value} port {port.port}: "
+                    f"{stop_hint(views, protocol, port.port)}, or block it in the firewall.",
+                )
         if found:
             continue
         resource = rule_resource(protocol, rule.ports)
@@ -142,12 +143,13 @@ def evaluate_required(entry: PortAllow, views: PortViews, ctx: EvaluationContext
     check = CheckId.PORT_REQUIRED_MISSING
     resource = rule_resource(entry.protocol, entry.ports)
     what = f"required {entry.protocol.value} port {entry.ports}"
-    listeners = [x for x in views.listeners if x.protocol == entry.protocol and x.port in entry.ports]
+    index = port_index(views)
+    listeners = index.listeners_in(entry.protocol, entry.ports)
     if listeners:
         return ctx.result(check, resource, Status.PASS,
                           f"The {what} is listening ({', '.join(x.resource for x in listeners)}).",
                           meta=entry.meta, evidence={"listeners": [listener_evidence(x) for x in listeners]})
-    open_ports = [p for p in views.open_ports if p.protocol == entry.protocol and p.port in entry.ports]
+    open_ports = index.open_ports_in(entry.protocol, entry.ports)
     if open_ports and views.network is not None:
         network = views.network
         return ctx.result(check, resource, Status.PASS,
