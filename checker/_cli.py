@@ -1,21 +1,25 @@
 """The command line: argparse, wiring, and the one place errors become exit codes.
 
 Thin on purpose. Each subcommand lives in `checker.commands.<name>` with a
-`run(args) -> int` function and is imported only when chosen, so `surfacecheck --version`
-imports nothing heavy. The report options of `audit` and `report` (`--json PATH`...) come
-from the format registry (`checker.formatters.registry`), not from a list here. Expected
-errors (`CheckerError`) print one line and exit with their code; anything else prints one
-line too, and its traceback only under `-v`.
+`run(args) -> int` function and is imported only when chosen. `surfacecheck --version` alone
+is answered before argparse is even imported (`_version_only`): building the whole parser
+costs more than the interpreter itself takes to start (benchmarks/RESULTS.md, benchmark 5).
+The report options of `audit` and `report` (`--json PATH`...) come from the format registry
+(`checker.formatters.registry`), not from a list here. Expected errors (`CheckerError`) print
+one line and exit with their code; anything else prints one line too, and its traceback only
+under `-v`.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from checker import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -70,11 +74,13 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="surfacecheck",
         description="Check a Linux host's network attack surface against a YAML baseline.",
     )
-    parser.add_argument("--version", action="version", version=f"surfacecheck {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_TEXT)
     _add_verbosity(parser, default=False)
     # -v/-q are accepted after the subcommand too (`surfacecheck audit -q`); SUPPRESS keeps
     # the subparser from resetting a value given before it.
@@ -135,9 +141,24 @@ def _reject_swallowed_values(parser: argparse.ArgumentParser, args: argparse.Nam
             parser.error(f"--{name.replace('_', '-')}: `--` is not a usable value")
 
 
+VERSION_TEXT = f"surfacecheck {__version__}"
+"""What `--version` prints (argparse's `version` action prints the same)."""
+
+
+def _version_only(argv: Sequence[str]) -> bool:
+    """`surfacecheck --version` and nothing else: answered without building the parser."""
+    return list(argv) == ["--version"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if _version_only(arguments):
+        print(VERSION_TEXT)
+        return 0
+    import importlib
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     _reject_swallowed_values(parser, args)
     # Imported here, not at module level: keeps --version and --help fast.
     from checker.errors import CheckerError, ExitCode
