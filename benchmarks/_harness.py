@@ -192,6 +192,9 @@ def machine_info() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     nmap = run(["nmap", "--version"]).splitlines()
+    # From /, so that the current directory (often this repository) cannot shadow the install.
+    where = run([sys.executable, "-c", "import os; os.chdir('/'); import checker; print(checker.__file__)"])
+    kind = "source tree or editable install" if where.startswith(REPO_ROOT) else "regular install"
     ss = run(["ss", "--version"]).splitlines()
     rows = [
         ("date (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
@@ -200,6 +203,7 @@ def machine_info() -> str:
         ("memory", f"{mem_kb / 1024 / 1024:.1f} GiB"),
         ("kernel", platform.release()),
         ("python", platform.python_version() + f" ({sys.executable})"),
+        ("surfacecheck", f"{' '.join(surfacecheck_argv())}: {kind} ({where})"),
         ("nmap", nmap[0] if nmap else "unavailable"),
         ("ss", ss[0] if ss else "unavailable"),
         ("RLIMIT_NOFILE", run(["sh", "-c", "ulimit -Sn; ulimit -Hn"]).replace("\n", " / ")),
