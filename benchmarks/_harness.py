@@ -194,7 +194,7 @@ def machine_info() -> str:
     nmap = run(["nmap", "--version"]).splitlines()
     # From /, so that the current directory (often this repository) cannot shadow the install.
     where = run([sys.executable, "-c", "import os; os.chdir('/'); import checker; print(checker.__file__)"])
-    kind = "source tree or editable install" if where.startswith(REPO_ROOT) else "regular install"
+    kind = "regular install" if f"{os.sep}site-packages{os.sep}" in where else "source tree or editable install"
     ss = run(["ss", "--version"]).splitlines()
     rows = [
         ("date (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
