@@ -207,6 +207,8 @@ def machine_info() -> str:
         ("nmap", nmap[0] if nmap else "unavailable"),
         ("ss", ss[0] if ss else "unavailable"),
         ("RLIMIT_NOFILE", run(["sh", "-c", "ulimit -Sn; ulimit -Hn"]).replace("\n", " / ")),
+        # A shared machine: other people's work competes for the cores (it hits both sides alike).
+        ("load average at start (1/5/15 min)", " / ".join(f"{load:.2f}" for load in os.getloadavg())),
     ]
     return "\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]) + "\n"
 

@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scratch files kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    total = f"Total wall time of `benchmarks/run.py`: {time.monotonic() - started:.0f} s."
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    total = f"Total wall time of `benchmarks/run.py`: {time.monotonic() - started:.0f} s; load average at the end " \
+            f"{load}."
     print(total)
     sections.append(total + "\n")
     if args.results:
