@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,17 @@ def test_stdout_is_written_only_after_every_file(tmp_path: Path, capsys: pytest.
     assert capsys.readouterr().out == "" and not target.exists()
     atomic.write_outputs_atomic({"-": iter(["to ", "stdout\n"]), str(target): iter(["md\n"])})
     assert capsys.readouterr().out == "to stdout\n" and target.read_text() == "md\n"
+
+
+def test_a_streamed_list_is_written_as_the_plain_list_would_be() -> None:
+    from checker.storage.serialize import StreamedList, dumps_by_line, iter_dumps_by_line
+
+    def streamed(items: list[Any]) -> Any:
+        return StreamedList(len(items), lambda: iter(items))
+
+    samples: list[Any] = [[], {"a": []}, [{"x": 1}, [2, {"y": [3]}]], {"b": {"c": [1, {}]}, "d": "e"}]
+    for sample in samples:
+        for wrapped, plain in ((streamed([sample, sample]), [sample, sample]), ({"k": streamed([sample])},
+                                                                               {"k": [sample]})):
+            for depth in range(6):
+                assert "".join(iter_dumps_by_line(wrapped, depth=depth)) == dumps_by_line(plain, depth=depth)
