@@ -218,23 +218,25 @@ def _dump_lines(value: Any, level: int, depth: int, records: frozenset[str]) -> 
             if key in records and isinstance(item, list) and item:
                 record = inner + "  "
                 pending.append("[" + record + ("," + record).join([_COMPACT(v) for v in item]) + inner + "]")
-            elif _expands(item, level + 1, depth):
-                yield "".join(pending)
-                pending.clear()
-                yield from _dump_lines(item, level + 1, depth, records)
             else:
-                pending.append(_COMPACT(item))
+                yield from _member(item, level + 1, depth, records, pending)
         pending.append("\n" + "  " * level + "}")
     else:
         pending.append("[")
         items: Iterable[Any] = value.items() if isinstance(value, StreamedList) else value
         for index, item in enumerate(items):
             pending.append(("," if index else "") + inner)
-            if _expands(item, level + 1, depth):
-                yield "".join(pending)
-                pending.clear()
-                yield from _dump_lines(item, level + 1, depth, records)
-            else:
-                pending.append(_COMPACT(item))
+            yield from _member(item, level + 1, depth, records, pending)
         pending.append("\n" + "  " * level + "]")
     yield "".join(pending)
+
+
+def _member(item: Any, level: int, depth: int, records: frozenset[str], pending: list[str]) -> Iterator[str]:
+    """One member of an expanded container: kept in `pending` when compact, else `pending` is
+    given out first and the member is written one of its own members a line."""
+    if not _expands(item, level, depth):
+        pending.append(_COMPACT(item))
+        return
+    yield "".join(pending)
+    pending.clear()
+    yield from _dump_lines(item, level, depth, records)
