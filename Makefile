@@ -32,9 +32,15 @@ lint:
 pytest:
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
+# Benchmarks measure a regular (not editable) install in its own virtual environment: an
+# editable install's import finder slows every interpreter start, `python -c pass` included.
+BENCH_VENV ?= build/bench-venv
+
 bench: system-deps
-	$(PIP) install -q --disable-pip-version-check -e '.[test,bench]'
-	$(PYTHON) benchmarks/run.py
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check '.[bench]'
+	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

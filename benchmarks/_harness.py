@@ -192,6 +192,9 @@ def machine_info() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     nmap = run(["nmap", "--version"]).splitlines()
+    # From /, so that the current directory (often this repository) cannot shadow the install.
+    where = run([sys.executable, "-c", "import os; os.chdir('/'); import checker; print(checker.__file__)"])
+    kind = "regular install" if f"{os.sep}site-packages{os.sep}" in where else "source tree or editable install"
     ss = run(["ss", "--version"]).splitlines()
     rows = [
         ("date (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
@@ -200,9 +203,12 @@ def machine_info() -> str:
         ("memory", f"{mem_kb / 1024 / 1024:.1f} GiB"),
         ("kernel", platform.release()),
         ("python", platform.python_version() + f" ({sys.executable})"),
+        ("surfacecheck", f"{' '.join(surfacecheck_argv())}: {kind} ({where})"),
         ("nmap", nmap[0] if nmap else "unavailable"),
         ("ss", ss[0] if ss else "unavailable"),
         ("RLIMIT_NOFILE", run(["sh", "-c", "ulimit -Sn; ulimit -Hn"]).replace("\n", " / ")),
+        # A shared machine: other people's work competes for the cores (it hits both sides alike).
+        ("load average at start (1/5/15 min)", " / ".join(f"{load:.2f}" for load in os.getloadavg())),
     ]
     return "\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]) + "\n"
 

@@ -7,7 +7,9 @@ to its address and owned by its process; 10 services that must be stopped and di
 testinfra has no "process owning a socket" API, so the test file does what its users do:
 `ss -p` through `host.check_output`. `host.socket(...).is_listening` runs `ss` itself, on
 every call; that is testinfra's design, not a handicap we add. Both tools run on this host
-(testinfra's `local://` backend), against the same socket farm, interleaved.
+(testinfra's `local://` backend), against the same socket farm, interleaved, in the private
+namespace run.py gives each benchmark. `ss -p` (both tools) reads every process's
+descriptors, so the note gives the descriptors visible here and on the whole host.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import textwrap
 
 from _harness import BenchResult, Series, Verdict, interleave, measure, shorten, surfacecheck_argv
+from isolation import open_descriptors
 from socket_farm import SocketFarm
 
 PORT_RULES = 40
@@ -27,7 +30,8 @@ SERVICES = (
 )
 TARGET_SPEEDUP = 10.0
 ADDRESS_OCTET = 60
-TCP_BASE = 24200
+HOST_FDS_ENV = "SURFACECHECK_BENCH_HOST_FDS"
+"""Set by run.py: the host's `processes descriptors`, counted outside the namespace."""
 
 
 def _baseline(ports: list[tuple[str, int]]) -> str:
@@ -69,7 +73,7 @@ def _testinfra_file(ports: list[tuple[str, int]]) -> str:
 def run(workdir: str, runs: int) -> BenchResult:
     here = os.path.join(workdir, "testinfra")
     os.makedirs(here, exist_ok=True)
-    with SocketFarm(tcp=PORT_RULES, first=ADDRESS_OCTET, addresses=1, tcp_base=TCP_BASE) as farm:
+    with SocketFarm(tcp=PORT_RULES, first=ADDRESS_OCTET, addresses=1) as farm:
         ports = farm.tcp
         baseline = os.path.join(here, "baseline.yaml")
         with open(baseline, "w", encoding="utf-8") as handle:
@@ -94,6 +98,10 @@ def run(workdir: str, runs: int) -> BenchResult:
             (ours, lambda: measure(audit, accept=(0, 1, 3))),
             (reference, lambda: measure(pytest_argv, cwd=here, accept=(0, 1))),
         ])
+        processes, descriptors = open_descriptors()
+    host = os.environ.get(HOST_FDS_ENV, "").split()
+    fds = f"{descriptors:,} descriptors in {processes} processes visible to `ss -p` here"
+    fds += f"; the host: {int(host[1]):,} descriptors in {int(host[0]):,} processes" if len(host) == 2 else ""
     speedup = reference.median / ours.median
     return BenchResult(
         title="2. Against pytest-testinfra",
@@ -101,6 +109,6 @@ def run(workdir: str, runs: int) -> BenchResult:
               f"(running, enabled), both as a surfacecheck baseline and as a testinfra file (90 test "
               f"items' worth of assertions: 4 per port, 2 per service).",
         series=[ours, reference],
-        verdicts=[Verdict("testinfra / surfacecheck (speedup)", speedup, f">= {TARGET_SPEEDUP:g}x",
+        verdicts=[Verdict(f"testinfra / surfacecheck (speedup; {fds})", speedup, f">= {TARGET_SPEEDUP:g}x",
                           speedup >= TARGET_SPEEDUP)],
     )

@@ -8,15 +8,17 @@ exactly as on a real host, and so that killing it cleans up everything at once.
 
     python benchmarks/socket_farm.py --tcp 10000 --udp 1000 [--pairs 10000] [--accept]
 
-Layout (deterministic, so a baseline can describe it):
-* TCP listener i binds 127.0.0.(first + i % addresses) : tcp_base + i // addresses;
-* UDP socket j binds 127.0.0.(first + j % addresses) : udp_base + j // addresses;
+Layout (the addresses deterministic; the ports the kernel's choice unless a base is given):
+* TCP listener i binds 127.0.0.(first + i % addresses) : port 0 (any free port), or
+  tcp_base + i // addresses with `--tcp-base` (a bounded range an nmap scan can cover);
+* UDP socket j binds 127.0.0.(first + j % addresses) : port 0, or udp_base + j // addresses;
 * an established pair k is a client connected to TCP listener k % tcp, plus the accepted
   server end: 2 connection entries (one per direction) in the kernel's table.
 A slot whose address:port is taken by someone else is skipped and the next one is used.
 
-Network safety: binds only 127.0.0.0/8 addresses in ports 24000-29999 (never 2024, which
-belongs to the environment); connects only to its own listeners.
+Network safety: binds only 127.0.0.0/8 addresses, on ports the kernel picks (never one in
+use) or in 24000-29999 (never 2024, which belongs to the environment); connects only to its
+own listeners. The benchmarks run it in a private network namespace (benchmarks/isolation.py).
 
 Protocol with the parent: once everything is open it prints one JSON line on stdout
 (`{"pid", "tcp": [[addr, port], ...], "udp": [...], "pairs": n}`), then waits until its
@@ -72,6 +74,13 @@ def _raise_fd_limit(needed: int) -> None:
 def _slots(count: int, base: int, first: int, addresses: int, start: int):  # type: ignore[no-untyped-def]
     index = start
     while True:
+        if base == 0:  # the kernel picks a free port; bounded, in case it has none left
+            if index - start > 2 * count + 1000:
+                raise SystemExit(f"socketfarm: the kernel found no free port after {count} requested sockets")
+            address = f"127.0.0.{first + index % addresses}"
+            index += 1
+            yield address, 0
+            continue
         port = base + index // addresses
         if port > PORT_CEILING:
             raise SystemExit(f"socketfarm: ran out of ports after {count} requested sockets")
@@ -101,7 +110,7 @@ def open_sockets(kind: int, count: int, base: int, first: int, addresses: int,
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 continue  # a foreign listener: tolerate it, use the next slot
             raise
-        opened.append((sock, address, port))
+        opened.append((sock, address, sock.getsockname()[1]))
     return opened
 
 
@@ -169,7 +178,7 @@ class SocketFarm:
     """
 
     def __init__(self, *, tcp: int = 0, udp: int = 0, pairs: int = 0, shards: int = 0, first: int = 2,
-                 addresses: int = 200, tcp_base: int = 24000, udp_base: int = 27000, accept: bool = False,
+                 addresses: int = 200, tcp_base: int = 0, udp_base: int = 0, accept: bool = False,
                  banner: str = "", timeout: float = 120) -> None:
         if shards <= 0:
             limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -252,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=0, help="established client/server pairs")
     parser.add_argument("--first", type=int, default=2, help="first address, 127.0.0.FIRST")
     parser.add_argument("--addresses", type=int, default=200, help="number of 127.0.0.x addresses")
-    parser.add_argument("--tcp-base", type=int, default=24000)
-    parser.add_argument("--udp-base", type=int, default=27000)
+    parser.add_argument("--tcp-base", type=int, default=0, help="first TCP port (default 0: the kernel picks)")
+    parser.add_argument("--udp-base", type=int, default=0, help="first UDP port (default 0: the kernel picks)")
     parser.add_argument("--backlog", type=int, default=128)
     parser.add_argument("--tcp-slot", type=int, default=0, help="first TCP layout slot (shards use disjoint slots)")
     parser.add_argument("--udp-slot", type=int, default=0, help="first UDP layout slot")
@@ -263,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.first >= 1 and args.first + args.addresses - 1 <= 254):
         parser.error("addresses must stay within 127.0.0.1-254")
     for base in (args.tcp_base, args.udp_base):
-        if not PORT_FLOOR <= base <= PORT_CEILING:
-            parser.error(f"port bases must be within {PORT_FLOOR}-{PORT_CEILING}")
+        if base != 0 and not PORT_FLOOR <= base <= PORT_CEILING:
+            parser.error(f"port bases must be 0 (the kernel picks) or within {PORT_FLOOR}-{PORT_CEILING}")
     if args.pairs and not args.tcp:
         parser.error("--pairs needs --tcp listeners to connect to")
 

@@ -1,21 +1,27 @@
 """The command line: argparse, wiring, and the one place errors become exit codes.
 
 Thin on purpose. Each subcommand lives in `checker.commands.<name>` with a
-`run(args) -> int` function and is imported only when chosen, so `surfacecheck --version`
-imports nothing heavy. The report options of `audit` and `report` (`--json PATH`...) come
-from the format registry (`checker.formatters.registry`), not from a list here. Expected
-errors (`CheckerError`) print one line and exit with their code; anything else prints one
-line too, and its traceback only under `-v`.
+`run(args) -> int` function and is imported only when chosen. `surfacecheck --version` alone
+is answered before argparse is even imported (`_version_only`): building the whole parser
+costs more than the interpreter itself takes to start (benchmarks/RESULTS.md, benchmark 5).
+The report options of `audit` and `report` (`--json PATH`...) come from the format registry
+(`checker.formatters.registry`), not from a list here. Expected errors (`CheckerError`) print
+one line and exit with their code; anything else prints one line too, and its traceback only
+under `-v`.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
 
 from checker import __version__
+
+TYPE_CHECKING = False
+"""mypy treats any `TYPE_CHECKING` as true; importing `typing` (and `collections.abc`) just for
+it would be a fifth of what `--version` costs over a bare interpreter."""
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -146,11 +152,15 @@ exit codes: 0""",
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
              description: str, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """A subcommand with its one-line help, a description, examples and exit codes; no abbreviations."""
+    import argparse
+
     return sub.add_parser(name, parents=[common], help=summary, description=description, epilog=_EPILOGS[name],
                           formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     # allow_abbrev=False everywhere: `--jso` must not mean `--json`, or a new option starting
     # the same way would silently change what existing scripts ask for.
     parser = argparse.ArgumentParser(
@@ -158,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a Linux host's network attack surface against a YAML baseline.",
         epilog=_EPILOGS[""], formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
     )
-    parser.add_argument("--version", action="version", version=f"surfacecheck {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_TEXT)
     _add_verbosity(parser, default=False)
     # -v/-q are accepted after the subcommand too (`surfacecheck audit -q`); SUPPRESS keeps
     # the subparser from resetting a value given before it.
@@ -248,9 +258,24 @@ def _reject_swallowed_values(parser: argparse.ArgumentParser, args: argparse.Nam
             parser.error(f"--{name.replace('_', '-')}: `--` is not a usable value")
 
 
+VERSION_TEXT = f"surfacecheck {__version__}"
+"""What `--version` prints (argparse's `version` action prints the same)."""
+
+
+def _version_only(argv: Sequence[str]) -> bool:
+    """`surfacecheck --version` and nothing else: answered without building the parser."""
+    return list(argv) == ["--version"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if _version_only(arguments):
+        print(VERSION_TEXT)
+        return 0
+    import importlib
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     _reject_swallowed_values(parser, args)
     # Imported here, not at module level: keeps --version and --help fast.
     from checker.errors import CheckerError, ExitCode

@@ -10,6 +10,14 @@ closed: the evaluator turns missing evidence into `error` results).
 files are read (under DIR). The live sockets and the systemd runtime are UNAVAILABLE there,
 with `--root` as the reason, and `HostInfo.root` records DIR.
 
+Speed: the sockets collector (netlink and /proc, CPU in this process) and systemctl
+(`list-unit-files` walks every unit directory itself when systemd is not PID 1: 0.2 s) do not
+need each other, so the collectors that read no earlier evidence and provide none that a
+later one reads (`RUN_APART`) run on a worker thread while the others run here: systemctl
+works in its own process while the sockets are read. Each collector still collects everything it
+always did (`collect` and `learn` stay complete), and the evidence is assembled in registry
+order, so the snapshot is the same as a one-by-one run.
+
 What it must not do: evaluate policy, or raise for a collector failure. Only a programming
 error escapes, and even that is caught per collector and recorded.
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 import os
 import platform
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -27,6 +36,7 @@ from checker import __version__
 from checker.collect import utc_now
 from checker.collect.interface import (
     EVIDENCE_FIELDS,
+    CollectedEvidence,
     CollectionContext,
     EvidenceCollector,
     InsideEvidence,
@@ -37,23 +47,56 @@ from checker.model import Collector, CollectorRun, HostInfo, Snapshot
 from checker.model.firewall import FirewallEvidence
 from checker.storage.inputs import read_bounded
 
+RUN_APART = frozenset({Collector.SOCKETS, Collector.XINETD})
+"""Collectors that read nothing from `CollectionContext.earlier` and provide nothing another
+collector reads there (only the unit runtime and the socket units read `earlier`, and only
+`units`): they can run alongside the others. tests/unit/collect/test_local_assembly.py
+checks this against the collectors' source."""
+
 
 def collect_inside_evidence(
     context: CollectionContext, collectors: Sequence[EvidenceCollector] = INSIDE_COLLECTORS,
 ) -> tuple[InsideEvidence, tuple[CollectorRun, ...]]:
-    """Run the collectors (the registry's) in order; the evidence and one run per collector.
+    """Run the collectors (the registry's); the evidence and one run per collector, in order.
 
     Each collector sees what the ones before it collected (`context.earlier`) and fills only
     the fields it `provides`; one that collected nothing leaves those fields as they were.
+    The `RUN_APART` ones run on a worker thread meanwhile and see `context.earlier` as given
+    (they read none of it).
     """
+    apart = [c for c in collectors if c.name in RUN_APART]
+    outcomes: dict[int, CollectedEvidence] = {}
+
+    def run_apart() -> None:
+        for collector in apart:
+            outcomes[id(collector)] = run_collector(collector, context)
+
+    worker = threading.Thread(target=run_apart, name="surfacecheck-collectors", daemon=True)
+    worker.start()
     evidence = context.earlier
-    runs = []
+    try:
+        for collector in collectors:
+            if collector in apart:
+                continue
+            outcome = run_collector(collector, replace(context, earlier=evidence))
+            outcomes[id(collector)] = outcome
+            if outcome.evidence is not None:
+                evidence = _take(evidence, collector, outcome)
+    finally:
+        worker.join()
+    evidence, runs = context.earlier, []
     for collector in collectors:
-        outcome = run_collector(collector, replace(context, earlier=evidence))
+        outcome = outcomes[id(collector)]
         runs.append(outcome.run)
         if outcome.evidence is not None:
-            evidence = replace(evidence, **{name: getattr(outcome.evidence, name) for name in collector.provides})
+            evidence = _take(evidence, collector, outcome)
     return evidence, tuple(runs)
+
+
+def _take(evidence: InsideEvidence, collector: EvidenceCollector, outcome: CollectedEvidence) -> InsideEvidence:
+    """`evidence` with the fields `collector` provides taken from its outcome."""
+    assert outcome.evidence is not None
+    return replace(evidence, **{name: getattr(outcome.evidence, name) for name in collector.provides})
 
 
 # --------------------------------------------------------------------------- host metadata
@@ -136,7 +179,6 @@ def snapshot_from_evidence(host: HostInfo, evidence: InsideEvidence, runs: Seque
     fields = {name: _SNAPSHOT_ORDER.get(name, _as_collected)(getattr(evidence, name)) for name in EVIDENCE_FIELDS}
     ordered_runs = tuple(sorted(runs, key=lambda run: list(Collector).index(run.name)))
     return replace(Snapshot(host=host, collectors=ordered_runs), **fields)
-
 
 
 def _as_collected(value: Any) -> Any:

@@ -3,12 +3,13 @@
 Just the wiring of the three stages (../shared/STYLE.md practice 1): `checker.policy.load` loads,
 `checker.collect.gather` collects or reads snapshots, `checker.evaluate` decides, the formatters
 render, `checker.storage.atomic` writes them as one set. The output paths and the evidence
-directory are checked before anything is collected; every requested format is rendered before
-any file is written, and the reports and the bundle are replaced together or not at all. The console
-summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise; under `--quiet`
-it is the one summary line. The exit code comes from `checker.evaluate.exit_code` only: stdout is written
-last and a closed stdout (EPIPE) is caught here, so it neither loses the file reports nor
-turns a failing audit into 0.
+directory are checked before anything is collected; every requested format is rendered (a
+file's report piece by piece into its temporary file: a fleet's JSON is never one string)
+before any file is put in place, and the reports and the bundle are replaced together or not at
+all. The console summary goes to stderr when a report goes to stdout (`-`), to stdout otherwise;
+under `--quiet` it is the one summary line. The exit code comes from `checker.evaluate.exit_code`
+only: stdout is written last and a closed stdout (EPIPE) is caught here, so it neither loses
+the file reports nor turns a failing audit into 0.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.formatters import bundle_files, get_formatter
     from checker.formatters.console.style import wants_color
     from checker.policy import load_baseline, policy_path_roots
-    from checker.storage.atomic import write_report_set
+    from checker.storage.atomic import ReportText, write_report_set
 
     outputs = requested_outputs(args)
     evidence_dir = getattr(args, "evidence_dir", None)
@@ -47,14 +48,19 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate(baseline, snapshots, fail_on=fail_on)
 
     options = format_options(args)
-    names = list(outputs)
+    # Whole strings only where they are needed as such: stdout (written last, apart) and the
+    # bundle (hashed); every other report is streamed into its temporary file.
+    whole = [name for name, path in outputs.items() if path == "-"]
     if evidence_dir:
-        names += [name for name in bundle_files() if name not in outputs]
-    rendered = {name: get_formatter(name).format(report, options) for name in names}
+        whole += [name for name in bundle_files() if name not in whole]
+    rendered = {name: get_formatter(name).format(report, options) for name in whole}
     exit_code = int(exit_code_for(report, fail_on=fail_on, exit_zero=bool(getattr(args, "exit_zero", False))))
     # Files first (as one set), stdout last: a reader that leaves early (`| head`, `| true`) must
     # not cost the other reports nor the exit code, which stays what the evaluation says.
-    files = {path: rendered[name] for name, path in outputs.items() if path != "-"}
+    files: dict[str, ReportText] = {
+        path: rendered[name] if name in rendered else get_formatter(name).chunks(report, options)
+        for name, path in outputs.items() if path != "-"
+    }
     if evidence_dir:
         from checker.storage.evidence import evidence_files
 

@@ -2,8 +2,9 @@
 
 Nothing is collected or evaluated: the saved `Report` is read back (`checker.storage.results`)
 and handed to the same formatters `audit` uses, so the bytes are the same as the audit's
-own reports. The output paths are checked first; every format is rendered before any file is
-written, then all are replaced as one set. Exit 0 (the verdict was the audit's business).
+own reports. The output paths are checked first; every format is rendered (piece by piece,
+into temporary files) before any file is put in place, then all are replaced as one set
+(`checker.storage.atomic.write_report_set`). Exit 0 (the verdict was the audit's business).
 
 The options are those of the format registry (`checker.formatters.registry.option_formats`);
 `requested_outputs` and `format_options` are shared with `audit`.
@@ -68,6 +69,6 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(outputs)
     report = load_report(args.results)
     options = format_options(args)
-    write_report_set({path: get_formatter(name).format(report, options) for name, path in outputs.items()})
+    write_report_set({path: get_formatter(name).chunks(report, options) for name, path in outputs.items()})
     warn_about_sarif_size(report, outputs)
     return 0

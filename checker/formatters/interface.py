@@ -2,7 +2,9 @@
 
 A formatter turns a `Report` into a string. It does no file I/O, reads no clock and
 evaluates nothing: the same report always gives the same bytes (golden files rely on it).
-The CLI writes the string with `checker.storage.atomic.write_text_atomic`. Which formats
+The CLI writes the string with `checker.storage.atomic` (atomically). A format whose output
+grows with the fleet may also give it in pieces (`chunks`), which the CLI writes as they
+come, so a 1,000-host report never exists whole in memory; `format` is then their join. Which formats
 exist, and their command-line options and evidence-bundle file names, is not said here but
 in one table, `checker.formatters.registry`.
 
@@ -13,6 +15,7 @@ reads the registry, which imports this module (the `Report` annotation is for my
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,3 +49,7 @@ class Formatter(abc.ABC):
     @abc.abstractmethod
     def format(self, report: Report, options: FormatOptions) -> str:
         """Render the whole report."""
+
+    def chunks(self, report: Report, options: FormatOptions) -> Iterator[str]:
+        """The rendered report in pieces whose join is `format()`; by default one piece."""
+        yield self.format(report, options)

@@ -13,24 +13,33 @@ characters and lone surrogates survive).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from checker.formatters._common import counts_by_severity, sorted_hosts, sorted_results
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.model import RESULTS_FORMAT, RESULTS_VERSION, Report
-from checker.model.serialize import dumps_by_line, to_data
+from checker.model import RESULTS_FORMAT, RESULTS_VERSION, HostReport, Report
+from checker.model.serialize import StreamedList, iter_dumps_by_line, to_data
+
+LINE_DEPTH = 4
+"""`serialize.dumps_by_line` depth: one line per result and per observed record."""
+
+
+def host_to_data(host: HostReport) -> dict[str, Any]:
+    """One host of the results document as plain data."""
+    return {
+        "name": host.name,
+        "snapshot": to_data(host.snapshot),
+        "results": [to_data(result) for result in sorted_results(host)],
+    }
 
 
 def report_to_data(report: Report) -> dict[str, Any]:
     """The results document as plain data (what the JSON file holds)."""
-    hosts = [
-        {
-            "name": host.name,
-            "snapshot": to_data(host.snapshot),
-            "results": [to_data(result) for result in sorted_results(host)],
-        }
-        for host in sorted_hosts(report)
-    ]
+    return _document(report, [host_to_data(host) for host in sorted_hosts(report)])
+
+
+def _document(report: Report, hosts: list[dict[str, Any]] | StreamedList) -> dict[str, Any]:
     return {
         "format": RESULTS_FORMAT,
         "version": RESULTS_VERSION,
@@ -55,8 +64,14 @@ def report_to_data(report: Report) -> dict[str, Any]:
 
 class JsonFormatter(Formatter):
     def format(self, report: Report, options: FormatOptions) -> str:
-        # One line per result and per observed record (listener, unit, xinetd service).
-        return dumps_by_line(report_to_data(report), depth=4)
+        return "".join(self.chunks(report, options))
+
+    def chunks(self, report: Report, options: FormatOptions) -> Iterator[str]:
+        # Host by host: only one host's plain data exists at a time (a fleet report of
+        # 1,000 hosts needed 1 GB as one tree and one string).
+        hosts = sorted_hosts(report)
+        streamed = StreamedList(len(hosts), lambda: (host_to_data(host) for host in hosts))
+        return iter_dumps_by_line(_document(report, streamed), depth=LINE_DEPTH)
 
 
 FORMATTER = JsonFormatter()

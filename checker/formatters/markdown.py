@@ -21,22 +21,14 @@ Must not: do file I/O, read a clock, or let data add columns, rows or HTML.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, overload
-from urllib.parse import quote
 
-from checker.formatters._common import (
-    SEVERITIES_HIGH_FIRST,
-    all_results,
-    counts_by_severity,
-    evidence_text,
-    sorted_hosts,
-)
+from checker.formatters._common import SEVERITIES_HIGH_FIRST, all_results, counts_by_severity, sorted_hosts
 from checker.formatters.interface import FormatOptions, Formatter
-from checker.formatters.markdown_text import markdown_cell, truncated
-from checker.model import CollectorStatus, HostReport, Location, Report, Result, Status
+from checker.formatters.markdown_rows import EvidenceCell, LazyRows, LinkCell, RowCells, RowSource, TextCell
+from checker.formatters.markdown_text import markdown_cell
+from checker.model import CollectorStatus, HostReport, Report, Result, Status
 from checker.model.checks import check_info
 
 MAX_BYTES = 1024 * 1024
@@ -44,58 +36,6 @@ MAX_BYTES = 1024 * 1024
 
 CELL_LIMITS: tuple[int | None, ...] = (None, 4096, 1024, 256, 64)
 """Longest cell text tried, in characters, from untouched down to the last resort."""
-
-def _evidence_cell(evidence: Mapping[str, Any], limit: int | None) -> str:
-    """Evidence with each value cut separately: a huge banner must not hide the process name."""
-    if limit is None:
-        return markdown_cell(evidence_text(evidence))
-    shortened = {key: truncated(value if isinstance(value, str) else json.dumps(value, sort_keys=True,
-                                                                                ensure_ascii=False), limit)
-                 for key, value in evidence.items()}
-    return markdown_cell(evidence_text(shortened))
-
-
-def _link(location: Location | None, limit: int | None) -> str:
-    if location is None:
-        return ""
-    if location.file.startswith("builtin:"):
-        # a bundled policy has no path in the reader's repository: plain text, `surfacecheck
-        # validate builtin:NAME` or the package's policies/ folder shows the line
-        return markdown_cell(str(location), limit)
-    target = quote(location.file, safe="/-._~")
-    if location.line > 0:
-        target += f"#L{location.line}"
-    return f"[{markdown_cell(str(location), limit)}]({target})"
-
-
-class _LazyRows(Sequence[str]):
-    """Table lines rendered on first access and kept. Fitting the report under 1 MiB reads
-    rows only while they fit, so 10,000 passes cost the few hundred that are shown."""
-
-    def __init__(self, results: Sequence[Result], render: Callable[[Result, int | None], str],
-                 limit: int | None) -> None:
-        self._results = results
-        self._render = render
-        self._limit = limit
-        self._done: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self._results)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        while len(self._done) <= index:  # IndexError past the end comes from _results, as it should
-            self._done.append(self._render(self._results[len(self._done)], self._limit))
-        return self._done[index]
 
 
 @dataclass
@@ -105,7 +45,7 @@ class _Table:
     key: str
     title: str
     headers: Sequence[str]
-    rows: Sequence[str]
+    rows: LazyRows
     noun: str
     """What a row is, for the truncation note (`passes`, `failures`...)."""
     details: bool = False
@@ -143,83 +83,70 @@ def _remediation(result: Result) -> str:
     return result.remediation or check_info(result.check).remediation
 
 
-def _failure_row(result: Result, limit: int | None) -> str:
+def _failure_cells(result: Result) -> RowCells:
     message = result.message
     if result.waiver is not None and result.waiver.expired:
         message += f" (waiver expired on {result.waiver.expires.isoformat()}: {result.waiver.reason})"
-    return _row([
-        markdown_cell(result.severity.value, limit),
-        markdown_cell(result.check.value, limit),
-        markdown_cell(result.host, limit),
-        markdown_cell(result.resource, limit),
-        markdown_cell(message, limit),
-        _evidence_cell(result.evidence, limit),
-        markdown_cell(_remediation(result), limit),
-        _link(result.location, limit),
+    return RowCells([
+        TextCell(result.severity.value), TextCell(result.check.value), TextCell(result.host),
+        TextCell(result.resource), TextCell(message), EvidenceCell(result.evidence),
+        TextCell(_remediation(result)), LinkCell(result.location),
     ])
 
 
-def _error_row(result: Result, limit: int | None) -> str:
-    return _row([
-        markdown_cell(result.check.value, limit),
-        markdown_cell(result.host, limit),
-        markdown_cell(result.resource, limit),
-        markdown_cell(result.message, limit),
-        _evidence_cell(result.evidence, limit),
-        markdown_cell(_remediation(result), limit),
-        _link(result.location, limit),
+def _error_cells(result: Result) -> RowCells:
+    return RowCells([
+        TextCell(result.check.value), TextCell(result.host), TextCell(result.resource), TextCell(result.message),
+        EvidenceCell(result.evidence), TextCell(_remediation(result)), LinkCell(result.location),
     ])
 
 
-def _waiver_row(result: Result, limit: int | None) -> str:
+def _waiver_cells(result: Result) -> RowCells:
     assert result.waiver is not None
     waiver = result.waiver
     state = f"EXPIRED ({result.status.value})" if waiver.expired else result.status.value
-    return _row([
-        markdown_cell(state, limit),
-        markdown_cell(result.check.value, limit),
-        markdown_cell(result.host, limit),
-        markdown_cell(result.resource, limit),
-        markdown_cell(waiver.reason, limit),
-        markdown_cell(waiver.expires.isoformat(), limit),
-        _link(waiver.location, limit),
-        _link(result.location, limit),
+    return RowCells([
+        TextCell(state), TextCell(result.check.value), TextCell(result.host), TextCell(result.resource),
+        TextCell(waiver.reason), TextCell(waiver.expires.isoformat()), LinkCell(waiver.location),
+        LinkCell(result.location),
     ])
 
 
-def _short_row(result: Result, limit: int | None) -> str:
-    return _row([
-        markdown_cell(result.check.value, limit),
-        markdown_cell(result.host, limit),
-        markdown_cell(result.resource, limit),
-        markdown_cell(result.message, limit),
-        _link(result.location, limit),
+def _short_cells(result: Result) -> RowCells:
+    return RowCells([
+        TextCell(result.check.value), TextCell(result.host), TextCell(result.resource), TextCell(result.message),
+        LinkCell(result.location),
     ])
 
 
-def _tables(report: Report, limit: int | None) -> list[_Table]:
+def _row_sources(report: Report) -> dict[str, RowSource]:
+    """Each table's results (in table order) and how its rows are made, shared by every limit."""
     results = all_results(report)
     failures = sorted((r for r in results if r.status is Status.FAIL),
                       key=lambda r: (-r.severity.rank, *r.sort_key()))
+    return {
+        "failures": RowSource(failures, _failure_cells),
+        "errors": RowSource([r for r in results if r.status is Status.ERROR], _error_cells),
+        "waivers": RowSource([r for r in results if r.waiver is not None], _waiver_cells),
+        "skips": RowSource([r for r in results if r.status is Status.SKIP], _short_cells),
+        "passes": RowSource([r for r in results if r.status is Status.PASS], _short_cells),
+    }
 
-    def rows(selected: Sequence[Result], render: Callable[[Result, int | None], str]) -> _LazyRows:
-        return _LazyRows(selected, render, limit)
+
+def _tables(sources: dict[str, RowSource], limit: int | None) -> list[_Table]:
+    def rows(key: str) -> LazyRows:
+        return LazyRows(sources[key], limit)
 
     short = ("Check", "Host", "Resource", "Message", "Baseline")
     return [
         _Table("failures", "Failures", ("Severity", "Check", "Host", "Resource", "Message", "Evidence",
-                                        "Remediation", "Baseline"),
-               rows(failures, _failure_row), "failures"),
+                                        "Remediation", "Baseline"), rows("failures"), "failures"),
         _Table("errors", "Errors: evidence missing", ("Check", "Host", "Resource", "Message", "Evidence",
-                                                       "Remediation", "Baseline"),
-               rows([r for r in results if r.status is Status.ERROR], _error_row), "errors"),
+                                                       "Remediation", "Baseline"), rows("errors"), "errors"),
         _Table("waivers", "Waivers", ("Status", "Check", "Host", "Resource", "Reason", "Expires", "Waiver",
-                                      "Baseline"),
-               rows([r for r in results if r.waiver is not None], _waiver_row), "waived results"),
-        _Table("skips", "Skipped", short, rows([r for r in results if r.status is Status.SKIP], _short_row),
-               "skipped results", details=True),
-        _Table("passes", "Passed", short, rows([r for r in results if r.status is Status.PASS], _short_row),
-               "passes", details=True),
+                                      "Baseline"), rows("waivers"), "waived results"),
+        _Table("skips", "Skipped", short, rows("skips"), "skipped results", details=True),
+        _Table("passes", "Passed", short, rows("passes"), "passes", details=True),
     ]
 
 
@@ -382,14 +309,26 @@ class MarkdownFormatter(Formatter):
     def format(self, report: Report, options: FormatOptions) -> str:
         summary = _summary(report)
         keep = ("failures", "errors", "waivers")
+        sources = _row_sources(report)
+        tables: list[_Table] = []
+        failed_prefix, seen = None, 0
         for limit in CELL_LIMITS:
             prefix = _header(report, limit) + summary
-            text = _fit(prefix, _tables(report, limit), self.max_bytes, keep)
+            if prefix == failed_prefix and limit is not None and seen <= limit:
+                # Every row the last attempt read, and the header, are the same at this limit:
+                # the attempt would fail at the same row again.
+                continue
+            tables = _tables(sources, limit)
+            text = _fit(prefix, tables, self.max_bytes, keep)
             if text is not None:
                 return text
+            failed_prefix = prefix
+            seen = max(table.rows.longest_seen for table in tables)
         # Last resort: even the shortest cells are too many; cut rows, failures kept longest.
         limit = CELL_LIMITS[-1]
-        text = _fit(_header(report, limit) + summary, _tables(report, limit), self.max_bytes, ())
+        if not tables or tables[0].rows.limit != limit:
+            tables = _tables(sources, limit)
+        text = _fit(_header(report, limit) + summary, tables, self.max_bytes, ())
         if text is None:
             text = summary  # unreachable in practice: the summary alone is a few hundred bytes
         return text

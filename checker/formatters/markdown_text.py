@@ -45,9 +45,20 @@ def truncated(text: str, limit: int | None) -> str:
     return text
 
 
+def cell_characters(text: str) -> str:
+    """The characters a cell keeps of `text`: CR and CRLF as LF, control characters removed.
+    Cell limits count these characters (`escape_cell_characters` cuts them)."""
+    return _CONTROL.sub("", _NEWLINES.sub("\n", text))
+
+
+def escape_cell_characters(characters: str, limit: int | None = None) -> str:
+    """`cell_characters()` output, cut to `limit` with a note, escaped as inline GFM."""
+    return truncated(characters, limit).translate(_ESCAPE_TABLE)
+
+
 def markdown_cell(text: str | None, limit: int | None = None) -> str:
     """`text` as inline GFM that renders as exactly that text, on one line, in one table cell
     (None: an empty cell); longer than `limit` characters, cut with a note."""
     if text is None:
         return ""
-    return truncated(_CONTROL.sub("", _NEWLINES.sub("\n", text)), limit).translate(_ESCAPE_TABLE)
+    return escape_cell_characters(cell_characters(text), limit)

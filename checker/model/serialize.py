@@ -17,7 +17,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -45,23 +45,28 @@ def to_data(value: Any) -> Any:
     """A dataclass tree -> dicts, lists, strings, numbers, booleans and None.
 
     Hot path of every JSON output (a 10,000-listener report converts ~1 million values), so
-    plain values return first and dataclass fields are looked up once per type: 2.3x faster
-    than the straightforward version, same output (benchmarks/RESULTS.md, benchmark 1).
+    plain values are taken as they are without a call (most fields and evidence values are
+    plain) and dataclass fields are looked up once per type: several times faster than the
+    straightforward version, same output (benchmarks/RESULTS.md, benchmark 1).
     """
     kind = type(value)
     if kind in _PLAIN:
         return value
     names = _field_names(kind)
     if names is not None:
-        return {name: to_data(getattr(value, name)) for name in names}
+        fields = {}
+        for name in names:
+            item = getattr(value, name)
+            fields[name] = item if type(item) in _PLAIN else to_data(item)
+        return fields
     if isinstance(value, enum.Enum):
-        return value.value
+        return value._value_  # what `.value` returns, without the descriptor (a third of the enum cost)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else to_data(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
-        return [to_data(v) for v in value]
+        return [v if type(v) in _PLAIN else to_data(v) for v in value]
     return value
 
 
@@ -143,7 +148,7 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
     raise ValueError(f"{path}: cannot convert to {tp!r}")
 
 
-def dumps_by_line(value: Any, *, depth: int) -> str:
+def dumps_by_line(value: Any, *, depth: int, records: frozenset[str] = frozenset()) -> str:
     """Deterministic JSON laid out one record per line, fast on large documents.
 
     Containers nested less than `depth` deep are written one member per line (indented by
@@ -153,32 +158,85 @@ def dumps_by_line(value: Any, *, depth: int) -> str:
     but puts a 36 MB report on one line. With the right `depth` each result, listener or unit
     is one line: readable, and friendly to `diff` and `git`. Keys are sorted; non-ASCII is
     escaped (`\\uXXXX`), so control characters and lone surrogates survive.
+
+    `records` names keys whose list holds one record a line however shallow it is (SARIF's
+    `results` sit above the depth its notifications and rules need).
     """
-    parts: list[str] = []
-    _dump_lines(value, 0, depth, parts)
-    parts.append("\n")
-    return "".join(parts)
+    return "".join(iter_dumps_by_line(value, depth=depth, records=records))
 
 
-_COMPACT = json.JSONEncoder(sort_keys=True, separators=(", ", ": ")).encode
+class StreamedList:
+    """A JSON list whose items are made one at a time while it is written (`iter_dumps_by_line`).
+
+    What a fleet report needs: the results document of 1,000 hosts is written host by host,
+    so only one host's plain data exists at a time, never the whole tree.
+    """
+
+    def __init__(self, count: int, items: Callable[[], Iterator[Any]]) -> None:
+        self.count = count
+        """How many items `items()` gives (an empty list is written `[]`)."""
+        self.items = items
 
 
-def _dump_lines(value: Any, level: int, depth: int, out: list[str]) -> None:
-    expand = isinstance(value, (dict, list)) and value and (
-        level < depth or (level == depth and isinstance(value, list)))
-    if not expand:
-        out.append(_COMPACT(value))
-        return
-    inner = "\n" + "  " * (level + 1)
-    if isinstance(value, dict):
-        out.append("{")
-        for index, key in enumerate(sorted(value)):
-            out.append(("," if index else "") + inner + _COMPACT(key) + ": ")
-            _dump_lines(value[key], level + 1, depth, out)
-        out.append("\n" + "  " * level + "}")
+def iter_dumps_by_line(value: Any, *, depth: int, records: frozenset[str] = frozenset()) -> Iterator[str]:
+    """`dumps_by_line` as pieces, in order (a `StreamedList` anywhere is written as a list)."""
+    if _expands(value, 0, depth):
+        yield from _dump_lines(value, 0, depth, records)
     else:
-        out.append("[")
-        for index, item in enumerate(value):
-            out.append(("," if index else "") + inner)
-            _dump_lines(item, level + 1, depth, out)
-        out.append("\n" + "  " * level + "]")
+        yield _COMPACT(value)
+    yield "\n"
+
+
+def _streamed_items(value: Any) -> list[Any]:
+    """The C encoder's hook for what it cannot write itself: a `StreamedList` written on one line."""
+    if isinstance(value, StreamedList):
+        return list(value.items()) if value.count else []
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_COMPACT = json.JSONEncoder(sort_keys=True, separators=(", ", ": "), default=_streamed_items).encode
+
+
+def _expands(value: Any, level: int, depth: int) -> bool:
+    """Whether `value`, `level` deep, is written one member a line (else compact, on one line)."""
+    if isinstance(value, StreamedList):
+        return value.count > 0 and level <= depth
+    return isinstance(value, (dict, list)) and bool(value) and (
+        level < depth or (level == depth and isinstance(value, list)))
+
+
+def _dump_lines(value: Any, level: int, depth: int, records: frozenset[str]) -> Iterator[str]:
+    """`value` (which `_expands`) one member a line. Members written compact are gathered and
+    given as one piece: a piece per record through nested generators was a third of the time."""
+    inner = "\n" + "  " * (level + 1)
+    pending: list[str] = []
+    if isinstance(value, dict):
+        pending.append("{")
+        for index, key in enumerate(sorted(value)):
+            pending.append(("," if index else "") + inner + _COMPACT(key) + ": ")
+            item = value[key]
+            if key in records and isinstance(item, list) and item:
+                record = inner + "  "
+                pending.append("[" + record + ("," + record).join([_COMPACT(v) for v in item]) + inner + "]")
+            else:
+                yield from _member(item, level + 1, depth, records, pending)
+        pending.append("\n" + "  " * level + "}")
+    else:
+        pending.append("[")
+        items: Iterable[Any] = value.items() if isinstance(value, StreamedList) else value
+        for index, item in enumerate(items):
+            pending.append(("," if index else "") + inner)
+            yield from _member(item, level + 1, depth, records, pending)
+        pending.append("\n" + "  " * level + "]")
+    yield "".join(pending)
+
+
+def _member(item: Any, level: int, depth: int, records: frozenset[str], pending: list[str]) -> Iterator[str]:
+    """One member of an expanded container: kept in `pending` when compact, else `pending` is
+    given out first and the member is written one of its own members a line."""
+    if not _expands(item, level, depth):
+        pending.append(_COMPACT(item))
+        return
+    yield "".join(pending)
+    pending.clear()
+    yield from _dump_lines(item, level, depth, records)

@@ -7,11 +7,13 @@ creatable. The one exception is `/dev/null`, the discard device, written through
 
 `write_report_set` writes every report of a run to a temporary file in its target's own
 directory (flushed and fsynced), and only when all of them are written renames them over
-their targets, one after the other. When any write fails (full disk, file size limit) the
-temporaries are removed and every previous report is left untouched: a set is never half
-new, half old. A crash between the renames can still leave part of a set renamed (POSIX has
-no multi-file rename); the window is the renames only, never the writing. Reports for `-` go
-to stdout after the files are in place.
+their targets, one after the other. A report may be given as one string or as pieces (a
+formatter's `chunks()`): pieces go into the temporary file as they are rendered, so a fleet's
+JSON never exists whole in memory. When any write fails (full disk, file size limit, a
+formatter failing half-way) the temporaries are removed and every previous report is left
+untouched: a set is never half new, half old. A crash between the renames can still leave part
+of a set renamed (POSIX has no multi-file rename); the window is the renames only, never the
+writing. Reports for `-` go to stdout after the files are in place.
 """
 
 from __future__ import annotations
@@ -78,18 +80,29 @@ def check_output_paths(outputs: Iterable[tuple[str, str]]) -> None:
         check_output_path(path, flag)
 
 
-def write_report_set(reports: Mapping[str, str]) -> None:
-    """Write `{path: text}` as one set: all temporaries first, then all renames (module docstring).
-    At most one path may be `-` (stdout). Raises `OutputError`, previous files intact."""
+ReportText = str | Iterable[str]
+"""A report's text: whole, or as pieces written one after the other (`Formatter.chunks`)."""
+
+WRITE_BATCH = 256
+"""Pieces joined per `write()` call: a results document comes as one piece per record."""
+
+
+def write_report_set(reports: Mapping[str, ReportText]) -> None:
+    """Write `{path: text or pieces}` as one set: all temporaries first, then all renames (module
+    docstring). At most one path may be `-` (stdout). Raises `OutputError` (or what a piece's
+    formatter raised), previous files intact and no temporary left."""
     for path in reports:
         problem = _non_regular_problem(path)
         if problem is not None:  # it changed since `check_output_paths`, or that was skipped
             raise OutputError(f"{path}: {problem}")
     staged: list[tuple[str, str]] = []
+    written_through: dict[str, str] = {}  # `-` and /dev/null: written after the renames
     try:
-        for path, text in reports.items():
-            if path != "-" and not _is_discard(path):
-                staged.append((_write_temporary(path, text), path))
+        for path, report in reports.items():
+            if path == "-" or _is_discard(path):
+                written_through[path] = report if isinstance(report, str) else "".join(report)
+            else:
+                staged.append((_write_temporary(path, (report,) if isinstance(report, str) else report), path))
         for temporary, path in staged:
             try:
                 os.replace(temporary, path)
@@ -100,11 +113,11 @@ def write_report_set(reports: Mapping[str, str]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
-    for path, text in reports.items():
-        if _is_discard(path):
+    for path, text in written_through.items():
+        if path != "-":
             _write_discard(path, text)
-    if "-" in reports:
-        sys.stdout.write(reports["-"])
+    if "-" in written_through:
+        sys.stdout.write(written_through["-"])
         sys.stdout.flush()
 
 
@@ -113,17 +126,24 @@ def write_text_atomic(path: str, text: str) -> None:
     write_report_set({path: text})
 
 
-def _write_temporary(path: str, text: str) -> str:
-    """`text` in a fsynced temporary file next to `path`; its name. `OutputError`, nothing left, on failure."""
+def _write_temporary(path: str, pieces: Iterable[str]) -> str:
+    """`pieces` in a fsynced temporary file next to `path`; its name. `OutputError` (or the
+    pieces' own exception), nothing left, on failure."""
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, exist_ok=True)  # `--junit reports/junit.xml` in a fresh CI checkout
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            batch: list[str] = []
+            for piece in pieces:
+                batch.append(piece)
+                if len(batch) >= WRITE_BATCH:
+                    handle.write("".join(batch))
+                    batch.clear()
+            handle.write("".join(batch))
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)

@@ -1,7 +1,7 @@
 """Load: 10,000 listeners and 20,000 established loopback connections, audited end to end.
 
 The socket farm (benchmarks/socket_farm.py) opens 10,000 TCP listeners on 127.0.0.2-201
-(ports 24000-24049) and 10,000 client/server pairs between them: 20,000 ESTABLISHED
+(on ports the kernel picks) and 10,000 client/server pairs between them: 20,000 ESTABLISHED
 connection entries, i.e. 30,000 descriptors with the listeners, split over several
 processes because RLIMIT_NOFILE's hard limit cannot be raised without CAP_SYS_RESOURCE.
 Pairs are closed with SO_LINGER 0 (RST), so no TIME-WAIT is left behind.

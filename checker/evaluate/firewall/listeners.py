@@ -16,7 +16,8 @@ from typing import Any
 
 from checker.evaluate.firewall.sources import PortReach, Reach, destination_of, reach
 from checker.evaluate.interface import EvaluationContext, EvidenceState
-from checker.evaluate.ports.views import governing_entry, listener_evidence
+from checker.evaluate.ports.index import allow_index
+from checker.evaluate.ports.views import listener_evidence
 from checker.model import Baseline, CheckId, DefaultPolicy, Exposure, Listener, Location, Result, RuleMeta, Status
 from checker.model.firewall import FirewallEvidence
 
@@ -48,10 +49,11 @@ def reach_evidence(listener: Listener, reaches: list[PortReach]) -> dict[str, An
 def exposed_listeners(baseline: Baseline, listeners: tuple[Listener, ...]) -> Iterator[tuple[Listener, RuleMeta, str]]:
     """Listeners that must not be reachable from anywhere, with the rule saying so and why."""
     policy = baseline.ports
+    governing = allow_index(policy.allow).governing  # by (protocol, port), not a scan per listener
     for listener in listeners:
         if is_loopback(listener.address):
             continue
-        entry = governing_entry(policy.allow, listener.protocol, listener.port)
+        entry = governing(listener.protocol, listener.port)
         if entry is not None and entry.exposure is Exposure.INTERNAL:
             yield listener, entry.meta, f"its allow entry (port {entry.ports}) says `exposure: internal`"
         elif entry is None and policy.default is DefaultPolicy.DENY and baseline.firewall is not None:

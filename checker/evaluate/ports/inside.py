@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 
 from checker.evaluate.addresses import bind_allows, describe_faces
 from checker.evaluate.interface import EvaluationContext
-from checker.evaluate.ports.views import PortViews, governing_entry, listener_evidence, owner_text, rule_resource
-from checker.model import CheckId, Listener, PortAllow, Protocol, Result, Status
+from checker.evaluate.ports.index import allow_index
+from checker.evaluate.ports.views import PortViews, listener_evidence, owner_text, rule_resource
+from checker.model import CheckId, Listener, PortAllow, Result, Status
 
 
 def _inside_gap(check: CheckId, entry: PortAllow, views: PortViews, ctx: EvaluationContext, what: str) -> Result:
@@ -25,14 +26,12 @@ def _inside_gap(check: CheckId, entry: PortAllow, views: PortViews, ctx: Evaluat
 
 def listeners_by_governing_entry(allow: Sequence[PortAllow],
                                  listeners: Sequence[Listener]) -> dict[int, list[Listener]]:
-    """`id(entry)` -> the listeners that entry governs (one pass: linear in the listeners)."""
+    """`id(entry)` -> the listeners that entry governs (one pass: linear in the listeners and,
+    through `index.AllowIndex`, not a scan of the allow list per port)."""
     governed: dict[int, list[Listener]] = {}
-    cache: dict[tuple[Protocol, int], PortAllow | None] = {}
+    governing = allow_index(allow).governing
     for listener in listeners:
-        key = (listener.protocol, listener.port)
-        if key not in cache:
-            cache[key] = governing_entry(allow, *key)
-        entry = cache[key]
+        entry = governing(listener.protocol, listener.port)
         if entry is not None:
             governed.setdefault(id(entry), []).append(listener)
     return governed

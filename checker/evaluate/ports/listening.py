@@ -6,7 +6,9 @@ listening inside", plus "proven not open from outside: closed to a SYN scan of 1
 only when every address's scan proved it (`coverage.outside_findings`); a scan that looked at
 the port and could not decide (`open|filtered`, an ACK scan) makes it an `error`, never a
 pass. Without the inside view a pass needs that outside proof; without either, deny and forbid
-are `skip` and `required` is `error`. Must not do I/O.
+are `skip` and `required` is `error`. Listeners are looked up by (protocol, port) and the
+governing `allow` entry per port in `index` (linear in rules + listeners, not their product).
+Must not do I/O.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Iterator
 
 from checker.evaluate.interface import Availability, EvaluationContext
 from checker.evaluate.ports.coverage import OutsideFindings, open_result, outside_findings, unproven_result
+from checker.evaluate.ports.index import allow_index, port_index
 from checker.evaluate.ports.joined import explained_by_listener, forbidden, joined_evidence
 from checker.evaluate.ports.views import (
     PortViews,
-    governing_entry,
     listener_evidence,
     no_port_evidence,
     owner_text,
@@ -42,10 +44,11 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
             f"Cannot check listeners against `ports.default: deny`: {gap.reason}.",
             location=policy.location, evidence=gap.evidence(),
         )
+    governing = allow_index(policy.allow).governing
     for listener in views.listeners:
         if forbidden(policy.forbid, listener.protocol, listener.port):
             continue  # one finding per problem: port-forbidden decides it
-        entry = governing_entry(policy.allow, listener.protocol, listener.port)
+        entry = governing(listener.protocol, listener.port)
         evidence = joined_evidence(views, listener)
         if entry is not None:
             yield ctx.result(
@@ -69,7 +72,7 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
     for port in views.open_ports:
         if forbidden(policy.forbid, port.protocol, port.port) or explained_by_listener(views, port):
             continue  # decided by port-forbidden, or joined to the listener's result above
-        entry = governing_entry(policy.allow, port.protocol, port.port)
+        entry = governing(port.protocol, port.port)
         resource = scanned_resource(views.network, port)
         evidence = scanned_evidence(views.network, port)
         if entry is not None:
@@ -92,19 +95,19 @@ def evaluate_forbid(rule: PortForbid, views: PortViews, ctx: EvaluationContext) 
     check = CheckId.PORT_FORBIDDEN
     protocols = (rule.protocol,) if rule.protocol is not None else (Protocol.TCP, Protocol.UDP)
     why = f" ({rule.meta.reason})" if rule.meta.reason else ""
+    index = port_index(views)
     for protocol in protocols:
         found = False
-        for listener in views.listeners:
-            if listener.protocol == protocol and listener.port in rule.ports:
-                found = True
-                yield ctx.result(
-                    check, listener.resource, Status.FAIL,
-                    f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
-                    f"({owner_text(listener)}){why}.",
-                    meta=rule.meta, evidence=joined_evidence(views, listener),
-                    remediation=f"Stop and disable {owner_text(listener)}: "
-                    f"{stop_hint(views, protocol, listener.port, listener)}, or remove its package.",
-                )
+        for listener in index.listeners_in(protocol, rule.ports):
+            found = True
+            yield ctx.result(
+                check, listener.resource, Status.FAIL,
+                f"Forbidden {protocol.value} port {listener.port} is listening on {listener.resource} "
+                f"({owner_text(listener)}){why}.",
+                meta=rule.meta, evidence=joined_evidence(views, listener),
+                remediation=f"Stop and disable {owner_text(listener)}: "
+                f"{stop_hint(views, protocol, listener.port, listener)}, or remove its package.",
+            )
         outside = outside_findings(views.network, protocol, rule.ports) if views.network is not None else None
         for finding in outside.open if outside is not None else ():
             found = True
@@ -156,7 +159,8 @@ def evaluate_required(entry: PortAllow, views: PortViews, ctx: EvaluationContext
     check = CheckId.PORT_REQUIRED_MISSING
     resource = rule_resource(entry.protocol, entry.ports)
     what = f"required {entry.protocol.value} port {entry.ports}"
-    listeners = [x for x in views.listeners if x.protocol == entry.protocol and x.port in entry.ports]
+    index = port_index(views)
+    listeners = index.listeners_in(entry.protocol, entry.ports)
     if listeners:
         return ctx.result(check, resource, Status.PASS,
                           f"The {what} is listening ({', '.join(x.resource for x in listeners)}).",

@@ -69,9 +69,21 @@ def _covers(forbid: PortForbid, allow: PortAllow) -> bool:
 
 
 def _allow_forbid_conflicts(allow: Sequence[PortAllow], forbid: Sequence[PortForbid]) -> list[Problem]:
+    # A single-port forbid covers only an allow entry of that very port, so only forbid ranges
+    # are checked against every entry: 500 allows x 4,500 forbids were 2.25 million checks.
+    single: dict[int, list[int]] = {}
+    ranges: list[int] = []
+    for index, rule in enumerate(forbid):
+        if rule.ports.low == rule.ports.high:
+            single.setdefault(rule.ports.low, []).append(index)
+        else:
+            ranges.append(index)
     problems = []
     for entry in allow:
-        for rule in forbid:
+        candidates = ranges
+        if entry.ports.low == entry.ports.high and entry.ports.low in single:
+            candidates = sorted(ranges + single[entry.ports.low])  # in baseline order, as before
+        for rule in (forbid[index] for index in candidates):
             if _covers(rule, entry):
                 loc = entry.meta.location
                 problems.append(Problem(loc.file, loc.line, loc.column,

@@ -4,6 +4,8 @@ collector provides, failures recorded per collector (never raised)."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,53 @@ def test_collectors_run_in_order_see_earlier_evidence_and_fill_only_what_they_pr
     assert _SeesEarlier.seen == (Unit("a.service", "enabled"),)
     assert evidence.units == (Unit("a.service", "enabled"),)
     assert evidence.listeners == ()
+
+
+OVERLAP_WAIT_SECONDS = 20
+"""How long the fake sockets collector waits for the fake systemctl (a bound, never a measurement)."""
+
+
+def test_sockets_are_read_while_systemctl_runs() -> None:
+    """Issue 14: `systemctl list-unit-files` (0.2 s without systemd as PID 1) ran only after the
+    sockets were read. Now the sockets collector runs meanwhile: the fake one below can only
+    finish once the fake unit-files collector has started, which one-by-one never allowed."""
+    unit_files_started = threading.Event()
+
+    class Sockets(EvidenceCollector):
+        name = Collector.SOCKETS
+        provides = ("listeners",)
+
+        def collect(self, context: CollectionContext) -> CollectedEvidence:
+            if not unit_files_started.wait(OVERLAP_WAIT_SECONDS):
+                return self.failed("ran alone: systemctl did not run meanwhile")
+            return self.ok(InsideEvidence())
+
+    class UnitFiles(EvidenceCollector):
+        name = Collector.UNIT_FILES
+        provides = ("units",)
+
+        def collect(self, context: CollectionContext) -> CollectedEvidence:
+            unit_files_started.set()
+            return self.ok(InsideEvidence(units=(Unit("a.service", "enabled"),)))
+
+    evidence, runs = local.collect_inside_evidence(CollectionContext(), (Sockets(), UnitFiles(), _SeesEarlier()))
+    assert [(run.name, run.status) for run in runs] == [
+        (Collector.SOCKETS, CollectorStatus.OK), (Collector.UNIT_FILES, CollectorStatus.OK),
+        (Collector.UNIT_RUNTIME, CollectorStatus.FAILED)]
+    assert _SeesEarlier.seen == (Unit("a.service", "enabled"),) and evidence.units == _SeesEarlier.seen
+
+
+def test_collectors_run_apart_read_and_provide_nothing_the_others_read() -> None:
+    """`local.RUN_APART` runs beside the chain, so none of them may read `context.earlier`, and no
+    collector may read from `earlier` a field one of them provides."""
+    apart = [c for c in INSIDE_COLLECTORS if c.name in local.RUN_APART]
+    assert {c.name for c in apart} == local.RUN_APART
+    for collector in apart:
+        assert "earlier" not in inspect.getsource(type(collector)), collector.name
+    provided_apart = {field for c in apart for field in c.provides}
+    for collector in INSIDE_COLLECTORS:
+        source = inspect.getsource(inspect.getmodule(type(collector)))  # type: ignore[arg-type]
+        assert not [f for f in provided_apart if f"earlier.{f}" in source], collector.name
 
 
 def test_a_root_image_snapshot_has_a_run_for_every_registered_collector(tmp_path: Path) -> None:
