@@ -1,7 +1,9 @@
 """Turn the collection options of audit/collect/learn into a list of snapshots, one per host.
 
 Sources: `--snapshot FILE` (saved snapshots), `--local` (the inside view of this host,
-implied when no --target/--snapshot/--nmap-xml is given), and the outside view:
+implied when no --target/--snapshot/--nmap-xml/--netns/--netns-pid is given), one host per
+network namespace (`--netns NAME`, `--netns-pid PID`: `checker.collect.namespace_host`, named
+by `--host-name` when there is exactly one), and the outside view:
 `--target` (scanned with nmap), `--nmap-xml FILE` (a scan someone already ran) and, when
 neither is given, the baseline's `targets:` (so `--target` overrides them; `collect`
 passes no baseline and scans only what `--target` names).
@@ -22,6 +24,7 @@ import argparse
 from collections.abc import Sequence
 
 from checker.collect import utc_now
+from checker.collect.netns import NamespaceSpec, parse_namespace_specs
 from checker.collect.nmap.merge import HostScan, join_outside_views
 from checker.collect.nmap.targets import Target, parse_targets
 from checker.errors import InputError, UsageError
@@ -32,8 +35,8 @@ MAX_JOBS = 64
 
 def wants_local(args: argparse.Namespace) -> bool:
     """`--local`, or nothing else asked for (DESIGN.md section 3)."""
-    asked_other = bool(getattr(args, "target", None) or getattr(args, "snapshot", None)
-                       or getattr(args, "nmap_xml", None))
+    asked_other = any(getattr(args, option, None) for option in ("target", "snapshot", "nmap_xml", "netns",
+                                                                  "netns_pid"))
     return bool(getattr(args, "local", False)) or not asked_other
 
 
@@ -55,6 +58,20 @@ def scan_settings(args: argparse.Namespace, baseline: Baseline | None) -> ScanSe
     return effective_scan_settings(baseline.scan if baseline is not None else None, args)
 
 
+def namespace_specs(args: argparse.Namespace) -> tuple[NamespaceSpec, ...]:
+    """The validated `--netns`/`--netns-pid` namespaces; `UsageError` for a bad one or a
+    `--host-name` that would name several hosts."""
+    specs = parse_namespace_specs(getattr(args, "netns", None) or [], getattr(args, "netns_pid", None) or [])
+    host_name = getattr(args, "host_name", None)
+    if host_name is not None:
+        if len(specs) != 1:
+            raise UsageError("--host-name names the host of exactly one --netns or --netns-pid "
+                             f"({len(specs)} given); several namespaces are named after themselves")
+        if not host_name.strip() or any(ord(char) < 32 for char in host_name):
+            raise UsageError(f"--host-name: {host_name!r} is not a usable host name")
+    return specs
+
+
 def _jobs(args: argparse.Namespace) -> int:
     jobs = getattr(args, "jobs", None)
     jobs = 4 if jobs is None else jobs
@@ -69,6 +86,7 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
     scan_flags_given = any(getattr(args, flag, None) is not None for flag in _SCAN_FLAGS)
     settings = scan_settings(args, baseline) if targets or scan_flags_given else None
     jobs = _jobs(args)
+    namespaces = namespace_specs(args)
 
     imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
     snapshots: list[Snapshot] = []
@@ -83,6 +101,13 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
 
         snapshots.append(collect_local(root=getattr(args, "root", None),
                                        xinetd_conf=getattr(args, "xinetd_conf", None)))
+    if namespaces:
+        from checker.collect.namespace_host import collect_namespace_host
+
+        snapshots.extend(collect_namespace_host(spec, root=getattr(args, "root", None),
+                                                xinetd_conf=getattr(args, "xinetd_conf", None),
+                                                host_name=getattr(args, "host_name", None))
+                         for spec in namespaces)
     scans: list[HostScan] = []
     if targets and settings is not None:
         scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from checker._subprocess import CommandFailed
 from checker.model import (
@@ -33,6 +33,9 @@ from checker.model import (
     Unit,
     XinetdService,
 )
+
+if TYPE_CHECKING:
+    from checker.collect.netns import NetworkNamespace
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,9 @@ class CollectionContext:
     """`--root DIR`: a mounted image, read instead of the live host."""
     xinetd_conf: str | None = None
     """`--xinetd-conf FILE` instead of /etc/xinetd.conf (inside `root` when both are given)."""
+    network_namespace: NetworkNamespace | None = None
+    """`--netns`/`--netns-pid`: the opened namespace whose sockets are read (from inside it,
+    `checker.collect.netns`); None: this process's own. Files still come from `root`."""
     earlier: InsideEvidence = field(default_factory=InsideEvidence)
     """What the collectors before this one (in registry order) collected: the unit runtime
     completes the unit files' units, socket units take their enablement and state from them."""

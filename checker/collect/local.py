@@ -112,6 +112,11 @@ def collect_local(root: str | None = None, xinetd_conf: str | None = None) -> Sn
         root=root,
         finished_at=utc_now(),
     )
+    return assemble_snapshot(host, evidence, runs)
+
+
+def assemble_snapshot(host: HostInfo, evidence: InsideEvidence, runs: Sequence[CollectorRun]) -> Snapshot:
+    """The snapshot of one host's inside view: runs in `Collector` order, evidence in its documented order."""
     return Snapshot(
         host=host,
         collectors=tuple(sorted(runs, key=lambda run: list(Collector).index(run.name))),
