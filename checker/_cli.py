@@ -44,9 +44,16 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
     group.add_argument("--root", metavar="DIR", help="read unit files and xinetd config under DIR "
                        "(a mounted image) instead of the live host")
     group.add_argument("--xinetd-conf", metavar="PATH", help="xinetd.conf to read (default /etc/xinetd.conf)")
+    group.add_argument("--netns", action="append", default=[], metavar="NAME",
+                       help="audit the network namespace NAME (`ip netns list`) as its own host; repeatable")
+    group.add_argument("--netns-pid", action="append", default=[], type=int, metavar="PID",
+                       help="audit the network namespace of process PID (a container's init) as its own "
+                       "host, with its files from /proc/PID/root unless --root is given; repeatable")
     group.add_argument("--host-name", metavar="NAME",
-                       help="name the local host NAME in the snapshot and reports (default: its hostname); "
-                       "for cloned images and containers that share one, e.g. the Ansible inventory name")
+                       help="name the one host collected from the inside NAME in the snapshot and reports: the "
+                       "local host (default: its hostname), or the single --netns/--netns-pid host (default: "
+                       "NAME or pid:PID); for cloned images and containers that share a hostname, e.g. the "
+                       "Ansible inventory name")
     scan = parser.add_argument_group("outside view (nmap)")
     scan.add_argument("--tcp-ports", metavar="SPEC", help="all | top:N | 1-1024,8080 (overrides scan.tcp_ports)")
     scan.add_argument("--udp-ports", metavar="SPEC", help="none | top:N | list (overrides scan.udp_ports)")
@@ -243,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml", "policy_path", "nft_json"})
+_REPEATABLE = frozenset({"target", "snapshot", "nmap_xml", "policy_path", "nft_json", "netns", "netns_pid"})
 _LISTINGS = frozenset({"checks"})
 """Commands whose stdout is a listing only: a reader leaving early (`| head`) is no failure."""
 

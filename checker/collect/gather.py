@@ -1,7 +1,9 @@
 """Turn the collection options of audit/collect/learn into a list of snapshots, one per host.
 
 Sources: `--snapshot FILE` (saved snapshots), `--local` (the inside view of this host,
-implied when no --target/--snapshot/--nmap-xml is given), and the outside view:
+implied when no --target/--snapshot/--nmap-xml/--netns/--netns-pid is given), one host per
+network namespace (`--netns NAME`, `--netns-pid PID`: `checker.collect.namespace_host`, named
+by `--host-name` when there is exactly one), and the outside view:
 `--target` (scanned with nmap), `--nmap-xml FILE` (a scan someone already ran) and, when
 neither is given, the baseline's `targets:` (so `--target` overrides them; `collect`
 passes no baseline and scans only what `--target` names).
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from checker.collect import utc_now
+from checker.collect.netns import NamespaceSpec, parse_namespace_specs
 from checker.collect.nmap.merge import HostScan, join_outside_views
 from checker.collect.nmap.targets import Target, parse_targets
 from checker.errors import InputError, UsageError
@@ -34,8 +37,8 @@ MAX_JOBS = 64
 
 def wants_local(args: argparse.Namespace) -> bool:
     """`--local`, or nothing else asked for (../shared/DESIGN.md section 3)."""
-    asked_other = bool(getattr(args, "target", None) or getattr(args, "snapshot", None)
-                       or getattr(args, "nmap_xml", None))
+    asked_other = any(getattr(args, option, None) for option in ("target", "snapshot", "nmap_xml", "netns",
+                                                                  "netns_pid"))
     return bool(getattr(args, "local", False)) or not asked_other
 
 
@@ -57,6 +60,11 @@ def scan_settings(args: argparse.Namespace, baseline: Baseline | None) -> ScanSe
     return effective_scan_settings(baseline.scan if baseline is not None else None, args)
 
 
+def namespace_specs(args: argparse.Namespace) -> tuple[NamespaceSpec, ...]:
+    """The validated `--netns`/`--netns-pid` namespaces; `UsageError` for a bad one."""
+    return parse_namespace_specs(getattr(args, "netns", None) or [], getattr(args, "netns_pid", None) or [])
+
+
 def _jobs(args: argparse.Namespace) -> int:
     jobs = getattr(args, "jobs", None)
     jobs = 4 if jobs is None else jobs
@@ -70,15 +78,24 @@ def gather_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> lis
     return [snapshot for _, snapshot in gather_labelled_snapshots(args, baseline)]
 
 
-def local_host_name(args: argparse.Namespace) -> str | None:
-    """`--host-name NAME`, checked: it names the local host, so it needs a local collection."""
+def inside_host_name(args: argparse.Namespace, namespaces: Sequence[NamespaceSpec]) -> str | None:
+    """`--host-name NAME`, checked. It names the one host collected from the inside: the local
+    host, or the single `--netns`/`--netns-pid` host. Several namespaces are named after
+    themselves, and with both the local host and a namespace the name would be ambiguous:
+    usage errors, as is a name without any inside collection."""
     name: str | None = getattr(args, "host_name", None)
     if name is None:
         return None
     if not name or len(name) > 253 or not name.isprintable() or any(ch.isspace() for ch in name):
         raise UsageError(f"--host-name: {name!r} is not a usable name (1-253 printable characters, no spaces)")
-    if not wants_local(args):
-        raise UsageError("--host-name names the local host: it needs --local (or no --target/--snapshot)")
+    local = wants_local(args)
+    if len(namespaces) > 1 or (namespaces and local):
+        hosts = f"{len(namespaces)} --netns/--netns-pid hosts" + (" and the local host" if local else "")
+        raise UsageError(f"--host-name names one host collected from the inside ({hosts} given); several "
+                         "namespaces are named after themselves")
+    if not namespaces and not local:
+        raise UsageError("--host-name names the local host or the one --netns/--netns-pid host: it needs "
+                         "--local (or no --target/--snapshot), or exactly one --netns/--netns-pid")
     return name
 
 
@@ -89,7 +106,8 @@ def gather_labelled_snapshots(args: argparse.Namespace, baseline: Baseline | Non
     scan_flags_given = any(getattr(args, flag, None) is not None for flag in _SCAN_FLAGS)
     settings = scan_settings(args, baseline) if targets or scan_flags_given else None
     jobs = _jobs(args)
-    host_name = local_host_name(args)
+    namespaces = namespace_specs(args)
+    host_name = inside_host_name(args, namespaces)
 
     imported = [scan for path in getattr(args, "nmap_xml", None) or [] for scan in import_nmap_xml(path)]
     snapshots: list[Snapshot] = []
@@ -115,7 +133,15 @@ def gather_labelled_snapshots(args: argparse.Namespace, baseline: Baseline | Non
         snapshots.append(local)
         labels.append(f"--host-name {host_name}" if host_name else "--local")
     elif imported_firewall is not None:
-        raise UsageError("--nft-json replaces the live ruleset of the inside view: add --local")
+        raise UsageError("--nft-json replaces the live ruleset of this host's inside view: add --local")
+    if namespaces:
+        from checker.collect.namespace_host import collect_namespace_host
+
+        for spec in namespaces:
+            snapshots.append(collect_namespace_host(spec, root=getattr(args, "root", None),
+                                                    xinetd_conf=getattr(args, "xinetd_conf", None),
+                                                    host_name=host_name))
+            labels.append(f"{spec.option} (--host-name {host_name})" if host_name else spec.option)
     scans: list[HostScan] = []
     if targets and settings is not None:
         scans = _scan(targets, settings, jobs, bool(getattr(args, "progress", False)))

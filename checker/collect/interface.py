@@ -25,7 +25,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from checker._subprocess import CommandFailed
 from checker.model import (
@@ -38,6 +38,9 @@ from checker.model import (
     XinetdService,
 )
 from checker.model.firewall import FirewallEvidence
+
+if TYPE_CHECKING:
+    from checker.collect.netns import NetworkNamespace
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ class CollectionContext:
     """`--xinetd-conf FILE` instead of /etc/xinetd.conf (inside `root` when both are given)."""
     imported_firewall: FirewallEvidence | None = None
     """`--nft-json FILE`: the saved ruleset, already parsed, instead of the live one."""
+    network_namespace: NetworkNamespace | None = None
+    """`--netns`/`--netns-pid`: the opened namespace whose sockets and firewall ruleset are read
+    (from inside it, `checker.collect.netns`); None: this process's own. Files still come from `root`."""
     earlier: InsideEvidence = field(default_factory=InsideEvidence)
     """What the collectors before this one (in registry order) collected: the unit runtime
     completes the unit files' units, socket units take their enablement and state from them."""

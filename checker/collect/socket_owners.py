@@ -16,7 +16,7 @@ their descriptor table (`/proc/PID/task/TID/fd`) are not read, as in `ss`.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 SOCKET_PREFIX = "socket:["
 
@@ -30,10 +30,13 @@ def socket_inode(link_target: str) -> int | None:
     return None
 
 
-def socket_holders(inodes: Collection[int], proc: str = "/proc") -> dict[int, tuple[int, ...]]:
+def socket_holders(inodes: Collection[int], proc: str = "/proc",
+                   member: Callable[[int], bool] | None = None) -> dict[int, tuple[int, ...]]:
     """inode -> sorted pids of the processes holding it, for the wanted `inodes` only.
 
     A pid appears once per socket even when it holds the socket in several descriptors.
+    `member(pid)`, when given, keeps only the processes it accepts (asked only of processes
+    that hold a wanted socket): `--netns` names owners only among the namespace's processes.
     """
     wanted = set(inodes)
     holders: dict[int, set[int]] = {}
@@ -47,8 +50,9 @@ def socket_holders(inodes: Collection[int], proc: str = "/proc") -> dict[int, tu
         if not entry.isdigit():
             continue
         pid = int(entry)
-        for inode in _process_socket_inodes(f"{proc}/{entry}/fd"):
-            if inode in wanted:
+        held = [inode for inode in _process_socket_inodes(f"{proc}/{entry}/fd") if inode in wanted]
+        if held and (member is None or member(pid)):
+            for inode in held:
                 holders.setdefault(inode, set()).add(pid)
     return {inode: tuple(sorted(pids)) for inode, pids in holders.items()}
 

@@ -31,7 +31,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.collect.sock_diag import (
@@ -44,6 +44,9 @@ from checker.collect.sock_diag import (
 )
 from checker.collect.socket_owners import socket_holders
 from checker.model import Collector, Listener, Protocol
+
+if TYPE_CHECKING:
+    from checker.collect.netns import NetworkNamespace
 
 _T = TypeVar("_T")
 
@@ -204,11 +207,14 @@ def _safe(getter: Callable[[], _T]) -> _T | None:
         return None
 
 
-def collect_sockets() -> tuple[list[Listener], dict[str, int]]:
-    """Listeners and TCP state counts of the live host. Raises OSError (SockDiagError) on failure."""
-    tcp, udp = inet_sockets()
+def collect_sockets(namespace: NetworkNamespace | None = None) -> tuple[list[Listener], dict[str, int]]:
+    """Listeners and TCP state counts of the live host, or of another network `namespace`
+    (dumped from inside it; owners only among its own processes). Raises OSError
+    (SockDiagError, NamespaceError) on failure."""
+    tcp, udp = inet_sockets() if namespace is None else namespace.run(inet_sockets)
     listening = [sock for sock in (*tcp, *udp) if is_listener(sock)]
-    holders = socket_holders({sock.inode for sock in listening})
+    member = None if namespace is None else namespace.contains_process
+    holders = socket_holders({sock.inode for sock in listening}, member=member)
     # Without root, /proc/PID/fd of other users' processes cannot be read (see socket_owners).
     listeners = listeners_from_sockets(listening, holders=holders, process_info=process_info,
                                        every_holder_visible=os.geteuid() == 0)
@@ -216,13 +222,16 @@ def collect_sockets() -> tuple[list[Listener], dict[str, int]]:
 
 
 class SocketsCollector(EvidenceCollector):
-    """`sockets`: the live host's listeners and TCP state counts (unavailable with --root)."""
+    """`sockets`: the listeners and TCP state counts of the live host or of the audited network
+    namespace (unavailable with --root alone: an image has no live sockets)."""
 
     name = Collector.SOCKETS
     provides = ("listeners", "connection_states")
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
-        if context.root is not None:
+        namespace = context.network_namespace
+        if namespace is None and context.root is not None:
             return self.unavailable(ROOT_SOCKETS_REASON)
-        listeners, states = collect_sockets()
-        return self.ok(InsideEvidence(listeners=tuple(listeners), connection_states=states))
+        listeners, states = collect_sockets(namespace)
+        evidence = InsideEvidence(listeners=tuple(listeners), connection_states=states)
+        return self.ok(evidence, None if namespace is None else f"network namespace {namespace.description}")

@@ -1,10 +1,10 @@
 """`surfacecheck collect`: write snapshot(s), evaluate nothing.
 
 Collection goes through `checker.collect.gather.gather_snapshots` (the same path as `audit`), so the
-inside view (`--local`, `--root`, `--xinetd-conf`) and the outside view (`--target`,
-`--nmap-xml`) both work here. One snapshot is written as a JSON object, several as a JSON list
-(`checker.storage.snapshots.snapshots_to_json`), atomically, to `-o FILE` or stdout; `-o` is
-checked (`checker.storage.atomic.check_output_path`) before anything is collected.
+inside view (`--local`, `--root`, `--xinetd-conf`, one host per `--netns`/`--netns-pid`) and the
+outside view (`--target`, `--nmap-xml`) all work here. One snapshot is written as a JSON object,
+several as a JSON list (`checker.storage.snapshots.snapshots_to_json`), atomically, to `-o FILE`
+or stdout; `-o` is checked (`checker.storage.atomic.check_output_path`) before anything is collected.
 
 Collector failures are data in the snapshot, not errors: the exit code is 0 whenever a
 snapshot was written, 2 for unusable options or inputs.

@@ -14,6 +14,13 @@ Sources, in the order the kernel's hooks see no difference between them:
 `--nft-json FILE` replaces the live read: `checker.collect.gather` parses the file before
 anything runs (an unusable file is an input error) and hands the ruleset in the context.
 `--root` audits an image, which has no live ruleset: UNAVAILABLE.
+
+`--netns`/`--netns-pid` (`CollectionContext.network_namespace`): the namespace's own ruleset.
+Everything above runs in a thread that entered the namespace (`NetworkNamespace.run`): the
+programs it starts are forked from that thread and so run in the namespace (as `nsenter --net`
+would run them), and the legacy table lists are read from /proc/thread-self/net, which is the
+calling thread's namespace (/proc/net follows the process's main thread, i.e. this machine's).
+Files, even for a `--netns-pid` container, play no part: the ruleset lives in the kernel.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from checker._subprocess import CommandFailed, run_command
 from checker.collect.firewall.iptables_save import parse_iptables_save
 from checker.collect.firewall.nft_json import FirewallFormatError, parse_nft_json
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
+from checker.collect.netns import NamespaceError
 from checker.model import Collector
 from checker.model.firewall import FirewallEvidence, FirewallRuleset
 
@@ -31,8 +39,9 @@ TIMEOUT = 30.0
 SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 """nft and iptables live in sbin, which an unprivileged PATH often lacks."""
 LEGACY_NOTE = "legacy iptables rules present, not visible to nft"
-LEGACY_TABLES = (("/proc/net/ip_tables_names", "iptables-legacy-save", False),
-                 ("/proc/net/ip6_tables_names", "ip6tables-legacy-save", True))
+LEGACY_TABLES = (("/proc/thread-self/net/ip_tables_names", "iptables-legacy-save", False),
+                 ("/proc/thread-self/net/ip6_tables_names", "ip6tables-legacy-save", True))
+"""/proc/thread-self/net: the network namespace of the reading thread (module docstring)."""
 
 
 def _program(name: str) -> str:
@@ -83,8 +92,18 @@ class FirewallCollector(EvidenceCollector):
         if context.imported_firewall is not None:
             sources = ", ".join(r.source for r in context.imported_firewall.rulesets)
             return self.ok(InsideEvidence(firewall=context.imported_firewall), f"imported from {sources}")
-        if context.root is not None:
+        namespace = context.network_namespace
+        if namespace is None and context.root is not None:
             return self.unavailable("--root reads an image: the live ruleset is not in it (use --nft-json)")
+        if namespace is None:
+            return self._read_live()
+        try:
+            return namespace.run(self._read_live)
+        except NamespaceError as exc:  # it could not be entered (again): never "no firewall"
+            return self.failed(str(exc))
+
+    def _read_live(self) -> CollectedEvidence:
+        """The ruleset of the calling thread's network namespace."""
         try:
             legacy = read_legacy_rulesets()
         except PermissionError as exc:

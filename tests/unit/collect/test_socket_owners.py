@@ -42,3 +42,16 @@ def test_unreadable_or_vanished_processes_are_skipped(tmp_path: Path) -> None:
     assert socket_holders({1}, proc=proc) == {1: (10,)}
     assert socket_holders(set(), proc=proc) == {}
     assert socket_holders({1}, proc=str(tmp_path / "missing")) == {}
+
+
+def test_only_member_processes_are_holders(tmp_path: Path) -> None:
+    """`--netns`: a process of another namespace holding the socket is not an owner."""
+    proc = fake_proc(tmp_path, {"10": {"3": "socket:[1]"}, "11": {"3": "socket:[1]"}, "12": {"4": "pipe:[2]"}})
+    asked: list[int] = []
+
+    def member(pid: int) -> bool:
+        asked.append(pid)
+        return pid == 11
+
+    assert socket_holders({1}, proc=proc, member=member) == {1: (11,)}
+    assert sorted(asked) == [10, 11]  # asked only of processes holding a wanted socket
