@@ -21,6 +21,7 @@ This module does not parse nmap XML nor build nmap arguments (see checker.collec
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -99,9 +100,21 @@ def inside_host_name(args: argparse.Namespace, namespaces: Sequence[NamespaceSpe
     return name
 
 
+def image_root(args: argparse.Namespace) -> str | None:
+    """`--root DIR`, checked to be a directory (symlinks followed). The collectors read a missing
+    file under DIR as "not configured", so a mistyped or non-directory root used to be audited as
+    an empty image: the xinetd rules passed and the audit exited 0."""
+    root: str | None = getattr(args, "root", None)
+    if root is not None and not os.path.isdir(root):
+        reason = "no such directory" if not os.path.lexists(root) else "not a directory"
+        raise InputError(f"--root {root}: {reason} (a mounted image's root directory)")
+    return root
+
+
 def gather_labelled_snapshots(args: argparse.Namespace, baseline: Baseline | None) -> list[tuple[str, Snapshot]]:
     """`gather_snapshots`, each snapshot with where it came from (`web-1.json`, `--local`,
     `nmap scan of 127.0.0.2`): input errors about a host (two with one name) name their sources."""
+    root = image_root(args)
     targets = outside_targets(args, baseline)
     scan_flags_given = any(getattr(args, flag, None) is not None for flag in _SCAN_FLAGS)
     settings = scan_settings(args, baseline) if targets or scan_flags_given else None
@@ -126,7 +139,7 @@ def gather_labelled_snapshots(args: argparse.Namespace, baseline: Baseline | Non
     if wants_local(args):
         from checker.collect.local import collect_local
 
-        local = collect_local(root=getattr(args, "root", None), xinetd_conf=getattr(args, "xinetd_conf", None),
+        local = collect_local(root=root, xinetd_conf=getattr(args, "xinetd_conf", None),
                               imported_firewall=imported_firewall)
         if host_name is not None:
             local = replace(local, host=replace(local.host, hostname=host_name))

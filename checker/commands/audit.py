@@ -37,9 +37,11 @@ def run(args: argparse.Namespace) -> int:
     evidence_dir = getattr(args, "evidence_dir", None)
     check_outputs(outputs)  # before collecting: a FIFO or a full bundle dir must not waste a scan
     if evidence_dir:
-        from checker.storage.evidence import check_evidence_dir
+        from checker.formatters import get_format
+        from checker.storage.evidence import check_evidence_dir, check_outside_evidence_dir
 
         check_evidence_dir(evidence_dir)
+        check_outside_evidence_dir(evidence_dir, {get_format(name).flag: path for name, path in outputs.items()})
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
     baseline = load_baseline(getattr(args, "baseline", None), policy_path_roots(getattr(args, "policy_path", [])))
     labelled = gather_labelled_snapshots(args, baseline)

@@ -75,9 +75,17 @@ def check_writable_directory(directory: str, label: str) -> None:
 
 
 def check_output_paths(outputs: Iterable[tuple[str, str]]) -> None:
-    """`check_output_path` for every (flag, path) pair."""
+    """`check_output_path` for every (flag, path) pair, and no two of them naming one file
+    (`--json r --markdown ./r`, or through a symlink): the set is keyed by path, so one report
+    silently replaced the other."""
+    seen: dict[str, tuple[str, str]] = {}
     for flag, path in outputs:
         check_output_path(path, flag)
+        if path == "-" or _is_discard(path):
+            continue
+        same = seen.setdefault(os.path.realpath(path), (flag, path))
+        if same != (flag, path):
+            raise UsageError(f"{same[0]} {same[1]} and {flag} {path} name the same file; give each report its own")
 
 
 ReportText = str | Iterable[str]

@@ -77,6 +77,16 @@ def check_evidence_dir(directory: str) -> None:
     check_writable_directory(os.path.abspath(directory), f"--evidence-dir {directory}")
 
 
+def check_outside_evidence_dir(directory: str, outputs: Mapping[str, str]) -> None:
+    """`UsageError` when a report path (`{flag: path}`) lies inside the evidence directory: it would
+    replace a bundle file (`--markdown DIR/results.json`) or sit there unlisted in `SHA256SUMS`."""
+    root = os.path.realpath(directory)
+    for flag, path in outputs.items():
+        if path != "-" and os.path.commonpath([root, os.path.realpath(path)]) == root:
+            raise UsageError(f"{flag} {path}: inside --evidence-dir {directory}; the bundle holds every "
+                             "format already, write other reports elsewhere")
+
+
 def _snapshot_files(report: Report) -> dict[str, Snapshot]:
     """`<host>.json` per host, the name reduced to safe characters and made unique."""
     files: dict[str, Snapshot] = {}

@@ -25,9 +25,7 @@ Files, even for a `--netns-pid` container, play no part: the ruleset lives in th
 
 from __future__ import annotations
 
-import shutil
-
-from checker._subprocess import CommandFailed, run_command
+from checker._subprocess import CommandFailed, resolve_program, run_command
 from checker.collect.firewall.iptables_save import parse_iptables_save
 from checker.collect.firewall.nft_json import FirewallFormatError, parse_nft_json
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
@@ -36,24 +34,21 @@ from checker.model import Collector
 from checker.model.firewall import FirewallEvidence, FirewallRuleset
 
 TIMEOUT = 30.0
-SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
-"""nft and iptables live in sbin, which an unprivileged PATH often lacks."""
 LEGACY_NOTE = "legacy iptables rules present, not visible to nft"
 LEGACY_TABLES = (("/proc/thread-self/net/ip_tables_names", "iptables-legacy-save", False),
                  ("/proc/thread-self/net/ip6_tables_names", "ip6tables-legacy-save", True))
 """/proc/thread-self/net: the network namespace of the reading thread (module docstring)."""
 
 
-def _program(name: str) -> str:
-    found = shutil.which(name, path=SEARCH_PATH) or shutil.which(name)
-    if found is None:
-        raise CommandFailed(f"{name}: not found on PATH (install the nftables/iptables package)")
-    return found
-
-
 def _run(name: str, *args: str) -> str:
-    return run_command([_program(name), *args], timeout=TIMEOUT, accept=(0,),
-                       env={"PATH": SEARCH_PATH, "LC_ALL": "C"}).stdout
+    # Looked up in the one fixed search path of checker/_subprocess.py (sbin included) and run
+    # with its minimal environment. This module once did its own lookup that fell back to the
+    # caller's $PATH: an `nft` planted there ran as root.
+    try:
+        program = resolve_program(name)
+    except CommandFailed as exc:
+        raise CommandFailed(f"{exc} (install the nftables/iptables package)") from None
+    return run_command([program, *args], timeout=TIMEOUT, accept=(0,)).stdout
 
 
 def read_nft_ruleset() -> FirewallRuleset:
