@@ -24,6 +24,9 @@ class MatchKind(enum.StrEnum):
     DPORT = "dport"
     """Destination port: values `22`, `8000-8080`; `qualifier` the protocol (`tcp`/`udp`) the
     match implies (nft `tcp dport` is false for UDP packets), None for any port-carrying one."""
+    EITHER_PORT = "either-port"
+    """Source OR destination port (iptables `-m multiport --ports`), values and `qualifier` as
+    DPORT. The source port is the client's choice: unknown unless the destination port decides."""
     SADDR = "saddr"
     """Source address: values addresses, prefixes (`10.0.0.0/8`) or ranges (`a-b`);
     `qualifier` the family (`ipv4`/`ipv6`) it implies."""

@@ -4,7 +4,7 @@ Pure: text in, `FirewallRuleset` out, `FirewallFormatError` for text that is not
 The built-in chains get the hooks and priorities of their table (iptables(8): raw -300,
 mangle -150, nat -100/100, filter 0, security 50), so nftables and legacy chains are walked
 in one priority order. Modelled options: `-p`, `-s`, `-d`, `-i`/`-o`, `-m tcp|udp --dport`,
-`-m multiport --dports|--ports`, `-m conntrack --ctstate`, `-m state --state`,
+`-m multiport --dports|--ports` (the latter source or destination), `-m conntrack --ctstate`, `-m state --state`,
 `-m addrtype --dst-type`, `-m comment`; targets ACCEPT, DROP, REJECT, RETURN, user chains
 (`-j`, `-g`), DNAT, REDIRECT, and LOG/NFLOG/MARK/CONNMARK/SNAT/MASQUERADE (no verdict).
 Any other option becomes an UNMODELLED match quoting it; any other target an UNMODELLED
@@ -120,7 +120,9 @@ def parse_rule_tokens(tokens: list[str], text: str, line: int, chains: frozenset
                 consumed = _unmodelled_module(tokens, index, matches)
         elif option in ("--dport", "--destination-port", "--dports", "--destination-ports", "--ports"):
             ports = tuple(part.replace(":", "-") for part in value.split(","))
-            matches.append(FirewallMatch(MatchKind.DPORT, ports, negate, protocol))
+            # `--ports` matches the source port as well (multiport(8)): not a destination-port match
+            kind = MatchKind.EITHER_PORT if option == "--ports" else MatchKind.DPORT
+            matches.append(FirewallMatch(kind, ports, negate, protocol))
         elif option in ("--ctstate", "--state"):
             matches.append(FirewallMatch(MatchKind.CT_STATE, tuple(v.lower() for v in value.split(",")), negate))
         elif option == "--dst-type":

@@ -66,6 +66,7 @@ def parse_nft_document(document: Any, source: str) -> FirewallRuleset:
     chains: dict[tuple[str, str, str], dict[str, Any]] = {}
     rules: dict[tuple[str, str, str], list[FirewallRule]] = {}
     sets: dict[tuple[str, str, str], tuple[str, ...] | None] = {}
+    tables: dict[tuple[str, str], Any] = {}
     raw_rules: list[dict[str, Any]] = []
     for item in objects:
         if not isinstance(item, dict) or len(item) != 1:
@@ -77,6 +78,8 @@ def parse_nft_document(document: Any, source: str) -> FirewallRuleset:
             if body.get("json_schema_version", 1) != 1:
                 raise FirewallFormatError(f"{source}: unsupported json_schema_version {body['json_schema_version']}")
             version = body.get("version")
+        elif kind == "table":
+            tables[(str(body.get("family")), str(body.get("name")))] = body.get("flags")
         elif kind == "chain":
             chains[_key(body, "name", source)] = body
             rules.setdefault(_key(body, "name", source), [])
@@ -94,7 +97,7 @@ def parse_nft_document(document: Any, source: str) -> FirewallRuleset:
         rules[key].append(parse_rule(expressions, key[0], key[1], sets, body.get("handle")))
     return FirewallRuleset(
         backend="nftables", source=source, version=str(version) if version is not None else None,
-        chains=tuple(_chain(body, tuple(rules[key])) for key, body in chains.items()),
+        chains=tuple(_chain(body, tuple(rules[key]), tables.get(key[:2])) for key, body in chains.items()),
     )
 
 
@@ -105,7 +108,20 @@ def _key(body: Mapping[str, Any], name_field: str, source: str) -> tuple[str, st
     return str(family), str(table), str(name)
 
 
-def _chain(body: Mapping[str, Any], rules: tuple[FirewallRule, ...]) -> FirewallChain:
+_HARMLESS_TABLE_FLAGS = frozenset({"owner", "persist"})
+"""Table flags that change nothing the packet meets (who may delete the table)."""
+
+
+def _chain(body: Mapping[str, Any], rules: tuple[FirewallRule, ...], table_flags: Any) -> FirewallChain:
+    flags = [table_flags] if isinstance(table_flags, str) else table_flags or []
+    if body.get("hook") and isinstance(flags, list) and "dormant" in flags:
+        # a dormant table's base chains are not registered with the kernel: they see no packet
+        return FirewallChain(family=body["family"], table=body["table"], name=body["name"], rules=rules)
+    if body.get("hook") and not (isinstance(flags, list) and set(flags) <= _HARMLESS_TABLE_FLAGS):
+        # nft 1.0.6 prints a single table flag as garbage ("f" for dormant): whether this chain
+        # filters anything is unknown, so its first rule says so and nothing after it counts
+        text = f"table {body['family']} {body['table']} flags {json.dumps(table_flags)} (not understood: dormant?)"
+        rules = (FirewallRule((), Verdict.UNMODELLED, text), *rules)
     priority = body.get("prio")
     return FirewallChain(
         family=body["family"], table=body["table"], name=body["name"], rules=rules,

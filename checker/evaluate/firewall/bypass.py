@@ -23,27 +23,41 @@ from typing import Any
 from checker.evaluate.firewall.path import FORWARD_HOOKS, Outcome, Packet, PathDecision, path_decision
 from checker.evaluate.interface import EvaluationContext
 from checker.model import CheckId, Result, RuleMeta, Status
-from checker.model.firewall import FirewallEvidence, FirewallRule, MatchKind, Verdict
+from checker.model.firewall import FirewallChain, FirewallEvidence, FirewallMatch, FirewallRule, MatchKind, Verdict
 
 _FAMILIES = {"ip": ("ipv4",), "ip6": ("ipv6",), "inet": ("ipv4", "ipv6")}
 
 
+def _nat_rules(firewall: FirewallEvidence) -> Iterator[tuple[FirewallChain, FirewallRule]]:
+    for chain in firewall.chains:
+        if any(c.chain_type == "nat" and c.table == chain.table and c.family == chain.family
+               for c in firewall.chains):
+            yield from ((chain, rule) for rule in chain.rules)
+
+
+def _named_ports(rule: FirewallRule) -> list[FirewallMatch]:
+    return [m for m in rule.matches if m.kind is MatchKind.DPORT and not m.negated and m.qualifier in ("tcp", "udp")]
+
+
 def published_ports(firewall: FirewallEvidence) -> Iterator[tuple[str, str, int, FirewallRule]]:
     """(family, protocol, port, rule) of every DNAT rule in a nat chain that names its ports."""
-    for chain in firewall.chains:
-        nat_table = any(c.chain_type == "nat" and c.table == chain.table and c.family == chain.family
-                        for c in firewall.chains)
-        if not nat_table:
+    for chain, rule in _nat_rules(firewall):
+        if rule.verdict is not Verdict.DNAT:
             continue
-        for rule in chain.rules:
-            if rule.verdict is not Verdict.DNAT:
-                continue
-            for match in rule.matches:
-                if match.kind is MatchKind.DPORT and not match.negated and match.qualifier in ("tcp", "udp"):
-                    for value in match.values:
-                        port = int(value.partition("-")[0])
-                        for family in _FAMILIES.get(chain.family, ()):
-                            yield family, match.qualifier, port, rule
+        for match in _named_ports(rule):
+            for value in match.values:
+                port = int(value.partition("-")[0])
+                for family in _FAMILIES.get(chain.family, ()):
+                    yield family, str(match.qualifier), port, rule
+
+
+def unnamed_translations(firewall: FirewallEvidence) -> Iterator[tuple[FirewallChain, FirewallRule]]:
+    """nat rules that may publish ports `published_ports` cannot name: a DNAT without a port
+    condition (every port of an address), or a statement the evaluator does not model there
+    (a DNAT to a port range or through a map, an iptables-nft `xt` target)."""
+    for chain, rule in _nat_rules(firewall):
+        if rule.verdict is Verdict.UNMODELLED or rule.verdict is Verdict.DNAT and not _named_ports(rule):
+            yield chain, rule
 
 
 def _target(text: str | None, port: int) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int] | None:
@@ -118,6 +132,12 @@ def evaluate_bypass(meta: RuleMeta, firewall: FirewallEvidence, host_addresses: 
             yield ctx.result(check, resource, Status.PASS,
                              f"The DNAT `{rule.text}` is filtered in the forward path too ({forward.describe()}).",
                              meta=meta, evidence=evidence)
+    for chain, rule in unnamed_translations(firewall):
+        found = True
+        yield ctx.result(check, f"firewall:dnat {chain.label} {rule.handle}", Status.ERROR,
+                         f"Cannot tell which ports `{rule.text}` in {chain.label} publishes, nor whether it "
+                         "bypasses the input chain: the translation is not modelled.",
+                         meta=meta, evidence={"source": "firewall", "dnat_rule": rule.text, "chain": chain.label})
     if not found:
         yield ctx.result(check, "firewall:dnat", Status.PASS, "No DNAT rule publishes a port.", meta=meta,
                          evidence={"source": "firewall", "rulesets": [r.source for r in firewall.rulesets]})

@@ -32,8 +32,12 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_CALL_DEPTH = 64
 """The kernel refuses deeper jump chains; past this the walk is UNKNOWN rather than endless."""
 
+ChainIndex = dict[tuple[str, str, str], FirewallChain]
+"""The chains of one ruleset by (family, table, name)."""
 INBOUND_HOOKS = ("ingress", "prerouting", "input")
 FORWARD_HOOKS = ("forward",)
+DEVICE_HOOKS = frozenset({"ingress"})
+"""Hooks whose base chains are bound to network devices (netdev/inet ingress)."""
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp", "132": "sctp"}
 _FAMILIES = {"ip": ("ipv4",), "ip6": ("ipv6",), "inet": ("ipv4", "ipv6"), "netdev": ("ipv4", "ipv6")}
 
@@ -76,6 +80,10 @@ class ChainStep:
     handle: int | None = None
     target: str | None = None
     """DNAT/redirect destination when TRANSLATED."""
+    may_alter: bool = False
+    """UNKNOWN by a statement the evaluator does not model (`notrack`, a payload rewrite, `queue`,
+    ...), or a jump to a chain holding one: the packet, or its conntrack state, that later
+    chains see may not be the one evaluated, so their drop proves nothing."""
 
     def describe(self) -> str:
         decided = f"rule `{self.rule}`" if self.rule is not None else "policy"
@@ -102,15 +110,19 @@ class PathDecision:
         return self.decided_by.describe()
 
 
+_PORT_KINDS = (MatchKind.DPORT, MatchKind.EITHER_PORT)
+_QUALIFIED = (*_PORT_KINDS, MatchKind.SADDR, MatchKind.DADDR)
+
+
 def condition_holds(match: FirewallMatch, packet: Packet) -> bool | None:
     """Whether `match` holds for `packet`: True, False or None (unknown)."""
     kind = match.kind
     if kind is MatchKind.UNMODELLED or kind is MatchKind.OIFNAME and not packet.local:
         return None
-    if kind in (MatchKind.DPORT, MatchKind.SADDR, MatchKind.DADDR) and match.qualifier is not None:
+    if kind in _QUALIFIED and match.qualifier is not None:
         # nft's implicit dependency: `tcp dport` needs a TCP packet, `ip saddr` an IPv4 one,
         # even when negated
-        wanted = packet.protocol if kind is MatchKind.DPORT else packet.family
+        wanted = packet.protocol if kind in _PORT_KINDS else packet.family
         if match.qualifier != wanted:
             return False
     held: bool | None
@@ -121,6 +133,9 @@ def condition_holds(match: FirewallMatch, packet: Packet) -> bool | None:
         held = packet.family in match.values
     elif kind is MatchKind.DPORT:
         held = any(_port_in(packet.port, value) for value in match.values)
+    elif kind is MatchKind.EITHER_PORT:
+        # the destination port decides when it is one; else the client's source port would
+        held = True if any(_port_in(packet.port, value) for value in match.values) else None
     elif kind in (MatchKind.SADDR, MatchKind.DADDR):
         address = packet.source if kind is MatchKind.SADDR else packet.destination
         held = _address_in(address, match.values, unknown_is_outside=kind is MatchKind.SADDR)
@@ -181,10 +196,10 @@ def rule_applies(rule: FirewallRule, packet: Packet) -> bool | None:
 
 
 def _names_port(rule: FirewallRule, packet: Packet) -> bool:
-    return any(m.kind is MatchKind.DPORT and not m.negated and condition_holds(m, packet) for m in rule.matches)
+    return any(m.kind in _PORT_KINDS and not m.negated and condition_holds(m, packet) for m in rule.matches)
 
 
-def walk_base_chain(base: FirewallChain, chains: dict[tuple[str, str, str], FirewallChain], packet: Packet,
+def walk_base_chain(base: FirewallChain, chains: ChainIndex, packet: Packet,
                     port_rules: list[str]) -> ChainStep:
     """One base chain's outcome for `packet`; appends the rules naming its port to `port_rules`."""
     stack: list[tuple[FirewallChain, int]] = []
@@ -200,7 +215,8 @@ def walk_base_chain(base: FirewallChain, chains: dict[tuple[str, str, str], Fire
         applies = rule_applies(rule, packet)
         if applies is False or (applies is None and rule.verdict is Verdict.CONTINUE):
             continue
-        step = ChainStep(chain.label, Outcome.UNKNOWN, rule.text, rule.handle)
+        step = ChainStep(chain.label, Outcome.UNKNOWN, rule.text, rule.handle,
+                         may_alter=_may_alter(rule, chain, chains))
         if applies is None:
             return step
         if _names_port(rule, packet):
@@ -223,6 +239,23 @@ def walk_base_chain(base: FirewallChain, chains: dict[tuple[str, str, str], Fire
             return step
 
 
+def _may_alter(rule: FirewallRule, chain: FirewallChain, chains: ChainIndex) -> bool:
+    """Whether `rule`, when it applies, could change the packet or its conntrack state."""
+    pending, seen = [(rule, chain)], set()
+    while pending:
+        current, owner = pending.pop()
+        if current.verdict is Verdict.UNMODELLED:
+            return True
+        if current.verdict in (Verdict.JUMP, Verdict.GOTO):
+            called = chains.get((owner.family, owner.table, current.target or ""))
+            if called is None:
+                return True
+            if id(called) not in seen:
+                seen.add(id(called))
+                pending += [(r, called) for r in called.rules]
+    return False
+
+
 _FINAL = {Verdict.ACCEPT: Outcome.ACCEPT, Verdict.DROP: Outcome.DROP, Verdict.REJECT: Outcome.REJECT,
           Verdict.DNAT: Outcome.TRANSLATED, Verdict.REDIRECT: Outcome.TRANSLATED}
 
@@ -231,6 +264,19 @@ def _policy(base: FirewallChain) -> ChainStep:
     policy = (base.policy or "accept").lower()
     outcome = {"accept": Outcome.ACCEPT, "drop": Outcome.DROP}.get(policy, Outcome.UNKNOWN)
     return ChainStep(base.label, outcome, None)
+
+
+def chain_scopes(firewall: FirewallEvidence) -> dict[int, ChainIndex]:
+    """For each chain (by identity), the chains its jumps can reach: those of its own ruleset.
+
+    nftables and legacy iptables may both hold `ip filter CHECK`; a jump in one never lands
+    in the other.
+    """
+    scopes: dict[int, ChainIndex] = {}
+    for ruleset in firewall.rulesets:
+        index = {(c.family, c.table, c.name): c for c in ruleset.chains}
+        scopes.update((id(chain), index) for chain in ruleset.chains)
+    return scopes
 
 
 def base_chains(firewall: FirewallEvidence, hooks: tuple[str, ...], family: str) -> Iterator[FirewallChain]:
@@ -242,12 +288,21 @@ def base_chains(firewall: FirewallEvidence, hooks: tuple[str, ...], family: str)
 
 def path_decision(firewall: FirewallEvidence, packet: Packet, hooks: tuple[str, ...] = INBOUND_HOOKS) -> PathDecision:
     """The packet's fate on the path through `hooks`: the first drop or reject wins, then unknown."""
-    index = {(c.family, c.table, c.name): c for c in firewall.chains}
+    scopes = chain_scopes(firewall)
     steps: list[ChainStep] = []
     port_rules: list[str] = []
     for chain in base_chains(firewall, hooks, packet.family):
-        step = walk_base_chain(chain, index, packet, port_rules)
+        step = walk_base_chain(chain, scopes[id(chain)], packet, port_rules)
+        if chain.hook in DEVICE_HOOKS and step.outcome is not Outcome.ACCEPT:
+            # an ingress chain sees only the packets of its devices, and which interface a
+            # remote packet arrives on is not in the ruleset (nft -j may not even name the device)
+            rule = step.rule if step.rule is not None else f"policy {chain.policy}"
+            step = ChainStep(step.chain, Outcome.UNKNOWN, f"{rule} (only on the devices of this ingress chain)",
+                             step.handle, may_alter=step.may_alter)
         steps.append(step)
+        if step.outcome is Outcome.UNKNOWN and step.may_alter:
+            # what the later chains see is not the packet evaluated: their verdicts prove nothing
+            return PathDecision(Outcome.UNKNOWN, step, tuple(steps), tuple(port_rules))
         if step.outcome in (Outcome.DROP, Outcome.REJECT, Outcome.TRANSLATED):
             # after a translation the later chains see another packet: this path ends here
             return PathDecision(step.outcome, step, tuple(steps), tuple(port_rules))

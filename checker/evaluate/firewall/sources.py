@@ -103,11 +103,33 @@ def _representative(network: IPNetwork, inside: list[IPNetwork]) -> IPAddress | 
     """An address of `network` outside every network of `inside`; None when they cover it all."""
     candidates: list[IPAddress] = [network.network_address, network.broadcast_address]
     for child in inside:
-        candidates += [child.network_address - 1, child.broadcast_address + 1]
+        # the neighbours of a child, where the address space has them (0.0.0.0 has no predecessor)
+        candidates += [child.network_address - 1] if int(child.network_address) > 0 else []
+        candidates += [child.broadcast_address + 1] if child.broadcast_address != _last(child) else []
     for candidate in candidates:
         if candidate in network and not any(candidate in child for child in inside):
             return candidate
     return None
+
+
+def _last(network: IPNetwork) -> IPAddress:
+    return ipaddress.ip_address((1 << network.max_prefixlen) - 1 if network.version == 6 else 0xFFFFFFFF)
+
+
+def _outer_atoms(networks: list[IPNetwork], atoms: list[tuple[IPNetwork, IPAddress]]) -> list[IPNetwork] | None:
+    """The atoms that stand for "anywhere else" when no address is left outside the named networks.
+
+    None while some address lies outside every named network (that "anywhere else" atom
+    decides). Else the atoms of the widest networks that have one: `ip saddr 0.0.0.0/0`, or
+    the halves 0/1 and 128/1, name every source, and their atoms are what anyone else meets.
+    """
+    if not networks:
+        return None
+    whole = ipaddress.ip_network("::/0" if networks[0].version == 6 else "0.0.0.0/0")
+    if list(ipaddress.collapse_addresses(networks)) != [whole]:  # type: ignore[type-var]
+        return None
+    with_atom = [network for network, _ in atoms]
+    return [n for n in with_atom if not any(m != n and _within(n, m) for m in with_atom)]
 
 
 def _atoms(networks: list[IPNetwork]) -> list[tuple[IPNetwork, IPAddress]]:
@@ -151,21 +173,26 @@ def _accepted_labels(networks: list[IPNetwork], accepted: set[IPNetwork], atoms:
 def reach(firewall: FirewallEvidence, family: str, protocol: str, port: int,
           destination: IPAddress | None = None) -> PortReach:
     """The ruleset's prediction for a new `protocol` connection to `port` over `family`."""
-    base = Packet(family, protocol, port, None, destination)
-    anywhere = path_decision(firewall, base, INBOUND_HOOKS)
-    accepted_networks: set[IPNetwork] = set()
-    unknown = anywhere if anywhere.outcome in (Outcome.UNKNOWN, Outcome.TRANSLATED) else None
-    port_rules = list(anywhere.port_rules)
     networks = named_networks(firewall, family)
     atoms = _atoms(networks)
-    for network, address in atoms:
-        decision = path_decision(firewall, Packet(family, protocol, port, address, destination), INBOUND_HOOKS)
+    outer = _outer_atoms(networks, atoms)
+    decisions = {network: path_decision(firewall, Packet(family, protocol, port, address, destination),
+                                        INBOUND_HOOKS) for network, address in atoms}
+    if outer is None:
+        anywhere = path_decision(firewall, Packet(family, protocol, port, None, destination), INBOUND_HOOKS)
+        everyone = anywhere.outcome is Outcome.ACCEPT
+        paths = [anywhere, *decisions.values()]
+    else:
+        # the "anywhere else" packet would stand for no address at all: the widest atoms are anyone
+        anywhere = decisions[outer[0]]
+        everyone = all(decisions[network].outcome is Outcome.ACCEPT for network in outer)
+        paths = list(decisions.values())
+    unknown = next((d for d in paths if d.outcome in (Outcome.UNKNOWN, Outcome.TRANSLATED)), None)
+    port_rules: list[str] = []
+    for decision in paths:
         port_rules += [r for r in decision.port_rules if r not in port_rules]
-        if decision.outcome is Outcome.ACCEPT:
-            accepted_networks.add(network)
-        elif decision.outcome in (Outcome.UNKNOWN, Outcome.TRANSLATED) and unknown is None:
-            unknown = decision
-    if anywhere.outcome is Outcome.ACCEPT:
+    accepted_networks = {network for network, decision in decisions.items() if decision.outcome is Outcome.ACCEPT}
+    if everyone:
         verdict = Reach.ANYWHERE  # whatever the named sources meet, anyone else gets in
     elif unknown is not None:
         verdict = Reach.UNKNOWN
