@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "inside view of this host is collected (--local is implied); with them, add --local to "
                      "keep this host's inside view.", common)
     audit.add_argument("baseline", nargs="?", metavar="BASELINE",
-                       help="baseline YAML (default: the bundled policies/default.yaml)")
+                       help="baseline YAML, `-` to read it from standard input (default: the bundled "
+                            "policies/default.yaml)")
     _add_policy_path(audit)
     _add_collection_options(audit, snapshots=True)
     _add_report_options(audit)

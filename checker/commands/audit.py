@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.evaluate import evaluate, exit_code_for
     from checker.formatters import bundle_files, get_formatter
     from checker.formatters.console.style import wants_color
-    from checker.policy import load_baseline, policy_path_roots
+    from checker.policy import STDIN, load_baseline, load_baseline_from_stream, policy_path_roots
     from checker.storage.atomic import ReportText, write_report_set
 
     outputs = requested_outputs(args)
@@ -43,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
         check_evidence_dir(evidence_dir)
         check_outside_evidence_dir(evidence_dir, {get_format(name).flag: path for name, path in outputs.items()})
     fail_on = Severity(getattr(args, "fail_on", None) or Severity.LOW.value)
-    baseline = load_baseline(getattr(args, "baseline", None), policy_path_roots(getattr(args, "policy_path", [])))
+    policy_paths = policy_path_roots(getattr(args, "policy_path", []))
+    if getattr(args, "baseline", None) == STDIN:
+        baseline = load_baseline_from_stream(policy_paths=policy_paths)
+    else:
+        baseline = load_baseline(getattr(args, "baseline", None), policy_paths)
     labelled = gather_labelled_snapshots(args, baseline)
     reject_shared_host_names(labelled)
     snapshots = [snapshot for _, snapshot in labelled]

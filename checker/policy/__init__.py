@@ -9,8 +9,24 @@ package reads baseline files and nothing else: no host state, no evaluation.
 
 from __future__ import annotations
 
-from checker.policy.load import DEFAULT_POLICY, load_baseline, policy_path_roots, resolved_document, validate_paths
+from checker.policy.load import (
+    DEFAULT_POLICY,
+    STDIN,
+    load_baseline,
+    load_baseline_from_stream,
+    policy_path_roots,
+    resolved_document,
+    validate_paths,
+)
 from checker.policy.yaml_positions import MAX_BASELINE_BYTES
 
-__all__ = ["DEFAULT_POLICY", "MAX_BASELINE_BYTES", "load_baseline", "policy_path_roots", "resolved_document",
-           "validate_paths"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "MAX_BASELINE_BYTES",
+    "STDIN",
+    "load_baseline",
+    "load_baseline_from_stream",
+    "policy_path_roots",
+    "resolved_document",
+    "validate_paths",
+]

@@ -13,17 +13,25 @@ it knows nothing of hosts or snapshots.
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from checker import resources
 from checker.errors import BaselineError, Problem, UsageError
 from checker.model import Baseline
 from checker.policy.extends import ParentRoots, first_occurrences, load_chain, merge_files
 from checker.policy.sections import SECTIONS
-from checker.policy.yaml_positions import whole_file_error
+from checker.policy.yaml_positions import MAX_BASELINE_BYTES, whole_file_error
 
 DEFAULT_POLICY = "builtin:default"
+
+STDIN = "-"
+"""`audit -`: the baseline is read from standard input."""
+
+STDIN_DISPLAY = "<stdin>"
+"""How problems and results name a baseline read from standard input."""
 
 
 def load_baseline(path: str | None = None, policy_paths: Sequence[str] = ()) -> Baseline:
@@ -45,6 +53,26 @@ def load_baseline(path: str | None = None, policy_paths: Sequence[str] = ()) -> 
     roots = ParentRoots.for_baseline(real, policy_paths)
     files = first_occurrences(load_chain(display, os.path.abspath(real), roots))
     return merge_files(files, display)
+
+
+def load_baseline_from_stream(stream: IO[bytes] | None = None, policy_paths: Sequence[str] = ()) -> Baseline:
+    """`audit -`: the baseline from standard input (at most `MAX_BASELINE_BYTES`), named `<stdin>`.
+
+    It is staged in a private temporary directory and read by the same loader as a file, so
+    every check and limit applies. A stream has no directory tree: its `extends` may name
+    `builtin:` policies and files under `--policy-path` directories only.
+    """
+    source = stream if stream is not None else sys.stdin.buffer
+    raw = source.read(MAX_BASELINE_BYTES + 1)
+    if len(raw) > MAX_BASELINE_BYTES:
+        raise whole_file_error(STDIN_DISPLAY, f"too large (a baseline may be at most {MAX_BASELINE_BYTES} bytes)")
+    with tempfile.TemporaryDirectory(prefix="surfacecheck-stdin-") as scratch:
+        staged = os.path.join(scratch, "baseline.yaml")
+        with open(staged, "wb") as handle:
+            handle.write(raw)
+        roots = ParentRoots(os.path.realpath(scratch), tuple(os.path.realpath(p) for p in policy_paths))
+        files = first_occurrences(load_chain(STDIN_DISPLAY, staged, roots))
+        return merge_files(files, STDIN_DISPLAY)
 
 
 def policy_path_roots(directories: Sequence[str]) -> tuple[str, ...]:
