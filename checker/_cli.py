@@ -30,7 +30,7 @@ def _add_collection_options(parser: argparse.ArgumentParser, *, snapshots: bool)
     """Options shared by audit, collect and learn (../shared/DESIGN.md section 3)."""
     group = parser.add_argument_group("collection")
     group.add_argument("--local", action="store_true", help="collect the inside view of this host (implied "
-                       "when no --target/--snapshot is given)")
+                       "when no --target/--snapshot/--nmap-xml/--netns/--netns-pid is given)")
     group.add_argument("--target", action="append", default=[], metavar="HOST|CIDR|RANGE",
                        help="scan this address, hostname, CIDR or range (127.0.0.2-5) with nmap; repeatable")
     if snapshots:
@@ -185,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = _command(sub, "audit", "collect, evaluate every rule and write reports",
                      "Collect the host's state (inside view: this host; outside view: nmap), evaluate every "
-                     "rule of the baseline and write the reports. With no --target/--snapshot/--nmap-xml the "
-                     "inside view of this host is collected (--local is implied); with them, add --local to "
-                     "keep this host's inside view.", common)
+                     "rule of the baseline and write the reports. With no --target/--snapshot/--nmap-xml/"
+                     "--netns/--netns-pid the inside view of this host is collected (--local is implied); "
+                     "with them, add --local to keep this host's inside view.", common)
     audit.add_argument("baseline", nargs="?", metavar="BASELINE",
                        help="baseline YAML, `-` to read it from standard input (default: the bundled "
                             "policies/default.yaml)")
@@ -275,6 +275,17 @@ def _version_only(argv: Sequence[str]) -> bool:
     return list(argv) == ["--version"]
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subparser of `command` (the top-level parser when there is none)."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen: argparse.ArgumentParser = action.choices.get(command, parser)
+            return chosen
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if _version_only(arguments):
@@ -283,7 +294,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import importlib
 
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # argparse reports a subcommand's unknown option with the top-level usage, which does not
+        # list the option the user meant: report it with the subcommand's own usage.
+        before = arguments[:arguments.index(args.command)] if args.command in arguments else arguments
+        owner = parser if any(arg in before for arg in unknown) else _command_parser(parser, args.command)
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     _reject_swallowed_values(parser, args)
     # Imported here, not at module level: keeps --version and --help fast.
     from checker.errors import CheckerError, ExitCode

@@ -59,6 +59,18 @@ class CollectorErrorsFamily(RuleFamily):
                 evidence={"collector": run.name.value, "status": run.status.value, "reason": run.reason,
                           "needed_by_baseline": needed,
                           **({} if snapshot.has_record(run.name) else {"recorded": False})},
-                remediation="Run with the privileges and tools this collector needs (root, systemctl, nmap), "
-                "or fix the input it could not read.",
+                remediation=_remediation(run, snapshot),
             )
+
+
+def _remediation(run: CollectorRun, snapshot: Snapshot) -> str:
+    """What to do, without advice the run already followed (root) or that cannot help (no systemd)."""
+    if run.name is Collector.UNIT_RUNTIME and run.status is CollectorStatus.UNAVAILABLE:
+        # No running manager here (systemd not PID 1, a container, `--root`): privileges cannot help.
+        return ("Runtime state needs a running systemd (PID 1): on a container or image, drop the `running:` "
+                "rules of the baseline or audit the live host.")
+    if snapshot.host.privileged:
+        return ("It already ran as root: check the tool this collector runs (systemctl, nmap) and the input "
+                "it could not read.")
+    return ("Run with the privileges and tools this collector needs (root, systemctl, nmap), "
+            "or fix the input it could not read.")

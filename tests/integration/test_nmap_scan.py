@@ -92,7 +92,7 @@ def test_progress_is_shown_when_asked() -> None:
                          "-o", "-", env=_env())
     assert result.returncode == 0
     assert "nmap: 127.0.0.2: 1 open port (" in result.stderr
-    assert "1/1 hosts done, 1 open ports" in result.stderr
+    assert "1/1 hosts done, 1 open port," in result.stderr
 
 
 @pytest.mark.slow

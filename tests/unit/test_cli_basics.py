@@ -148,6 +148,28 @@ def test_no_prefix_abbreviations_anywhere(cli) -> None:
     assert completed.returncode == 2 and "unrecognized arguments: --jso" in completed.stderr
 
 
+def test_an_unknown_option_is_reported_with_its_command_usage(cli) -> None:
+    """Issue 15 review: `audit --jso` printed the top-level usage, which lists no option of audit."""
+    completed = cli("audit", "--jso")
+    assert completed.returncode == 2 and completed.stderr.startswith("usage: surfacecheck audit ")
+    assert "--json PATH" in completed.stderr
+    assert completed.stderr.splitlines()[-1] == "surfacecheck audit: error: unrecognized arguments: --jso"
+    before = cli("--jso", "checks")  # given before the command: the top level's own
+    assert before.returncode == 2 and before.stderr.startswith("usage: surfacecheck [-h]")
+
+
+def test_local_help_names_every_option_that_stops_it_being_implied(cli) -> None:
+    """Issue 15 review: `--local` said "implied when no --target/--snapshot is given"."""
+    import argparse
+
+    from checker.collect.gather import wants_local
+
+    text = " ".join(cli("audit", "--help").stdout.split())
+    assert "implied when no --target/--snapshot/--nmap-xml/--netns/--netns-pid is given" in text
+    for option in ("target", "snapshot", "nmap_xml", "netns", "netns_pid"):
+        assert not wants_local(argparse.Namespace(**{option: ["x"]}))
+
+
 def test_every_command_has_a_description_examples_and_exit_codes(cli) -> None:
     for name, sub in _subcommands().items():
         assert sub.description, name  # type: ignore[attr-defined]
@@ -185,3 +207,13 @@ def test_bash_completion_script_completes_commands_options_and_choices(cli, tmp_
     out = subprocess.run([bash, "--norc", "--noprofile", "-c", probe], capture_output=True, text=True,
                          timeout=30, check=True).stdout.splitlines()
     assert out == ["audit", "--sarif-category", "critical", "--host-name --host-timeout"]
+
+
+def test_validate_format_is_documented() -> None:
+    """Issue 15 review: `validate --format {text,json}` existed but no document named it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    (line,) = [x for x in (root / "README.md").read_text().splitlines() if x.startswith("surfacecheck validate BASELINE")]
+    assert "[--format text|json]" in line
+    assert "`--format json`" in (root / "docs" / "baseline.md").read_text()

@@ -191,7 +191,8 @@ class ScanProgress:
 
     def _status(self) -> str:
         elapsed = time.monotonic() - self.started
-        text = (f"nmap: {len(self.done)}/{self.total} hosts done, {self.open_ports} open ports, "
+        text = (f"nmap: {len(self.done)}/{self.total} hosts done, {self.open_ports} open "
+                f"port{'s' if self.open_ports != 1 else ''}, "
                 f"{elapsed:.1f}s elapsed")
         if self._tasks:
             tasks = list(self._tasks.values())

@@ -105,6 +105,15 @@ def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortView
                 remediation=f"Find the owner of {listener.resource} with `ss -tulnp`; stop it if it is not "
                 f"the approved one ({expected}), or correct the rule.",
             )
+        elif unknown and views.privileged:
+            yield ctx.result(
+                check, listener.resource, Status.ERROR,
+                f"The owner of {listener.resource} is unknown ({', '.join(unknown)} not visible although "
+                f"collected as root: no process in this view holds it, another PID namespace?); expected {expected}.",
+                meta=entry.meta, evidence=evidence,
+                remediation="Audit the container that holds the socket as its own host (`--netns-pid PID` of a "
+                "process inside it), where its owner is visible.",
+            )
         elif unknown:
             yield ctx.result(
                 check, listener.resource, Status.ERROR,

@@ -63,8 +63,8 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
                 f"{listener.resource} is listening ({owner_text(listener)}) but no `ports.allow` entry "
                 f"allows {listener.protocol.value} port {listener.port}.",
                 location=policy.location, evidence=evidence,
-                remediation=f"Stop or reconfigure {owner_text(listener)} on {listener.resource} "
-                f"(e.g. {stop_hint(views, listener.protocol, listener.port, listener)}), or add a reviewed "
+                remediation=f"Stop or reconfigure {owner_text(listener)} on {listener.resource}, "
+                f"e.g. {stop_hint(views, listener.protocol, listener.port, listener)}, or add a reviewed "
                 f"`ports.allow` entry for {listener.protocol.value} port {listener.port}.",
             )
     if views.network is None:

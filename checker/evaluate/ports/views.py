@@ -92,6 +92,8 @@ class PortViews:
     open_ports: tuple[ScannedPort, ...]
     """The listed ports proven open (`coverage.open_rows`)."""
     socket_units_by_port: dict[tuple[str, int], str]
+    privileged: bool = False
+    """Collected as root: an owner still unknown is not for want of privileges."""
 
 
 def _outside_state(snapshot: Snapshot) -> EvidenceState:
@@ -125,7 +127,8 @@ def port_views(snapshot: Snapshot) -> PortViews:
                 continue
             protocol = "udp" if listen.kind == "datagram" else "tcp"
             units.setdefault((protocol, listen.port), unit.name)
-    return PortViews(inside, outside, snapshot.listeners if inside.present else (), network, open_ports, units)
+    return PortViews(inside, outside, snapshot.listeners if inside.present else (), network, open_ports, units,
+                     snapshot.host.privileged)
 
 
 def no_port_evidence(views: PortViews) -> EvidenceState | None:

@@ -60,7 +60,8 @@ def _port_list(pairs: Iterable[tuple[str, int]]) -> str:
 
 
 def unknown_owners(snapshot: Snapshot) -> int:
-    """Listeners whose process is unknown (another user's socket, read without root)."""
+    """Listeners whose process is unknown (another user's socket read without root, or, as root,
+    a socket no process of this PID namespace holds)."""
     return sum(1 for listener in snapshot.listeners if listener.pid is None or listener.process is None)
 
 
@@ -84,9 +85,13 @@ def inventory_lines(name: str, snapshot: Snapshot, style: Style, *, verbose: boo
         beyond = [(x.protocol.value, x.port) for x in listeners if address_class(x.address) != LOOPBACK]
         lines.append("  reachable beyond loopback: " + (_port_list(beyond) if beyond else "nothing"))
         unknown = unknown_owners(snapshot)
-        if unknown and not snapshot.host.privileged:
+        if unknown:
+            # As root every process of this PID namespace is readable: an owner still unknown holds
+            # the socket from elsewhere (a container's PID namespace sharing this network namespace).
+            why = ("no process in this view holds " + ("it" if unknown == 1 else "them") +
+                   " (another PID namespace?)" if snapshot.host.privileged else "run as root to see owners")
             lines.append(style.paint("hint", f"  owners of {unknown} listener{'s' if unknown != 1 else ''} unknown: "
-                                             "run as root to see owners"))
+                                             f"{why}"))
     elif sockets.status is not CollectorStatus.NOT_RUN:
         lines.append(f"{name}: listeners unknown (sockets collector {sockets.status.value}: {sockets.reason})")
     network = snapshot.network

@@ -2,10 +2,15 @@
 
 A cause is either a *collector* whose evidence is missing (one nmap failure makes every
 port rule of that host `error`: one group, not one line per rule; the same failure on
-several hosts is still one group), or a *rule* of the baseline (one group per check id and
-baseline line: the ten listeners a forbid entry catches are one group with ten items).
-Groups are ordered fail before error, then by severity (worst first); items in the one result
-order. Each group says its count and, once, its remediation when every item shares it.
+several hosts is still one group), ports *the scan did not look at* (every rule whose port
+lies outside the scanned ranges: one group naming those ports, whichever rules they come
+from), or a *rule* of the baseline (one group per check id and baseline line: the ten
+listeners a forbid entry catches are one group with ten items). Groups are ordered by
+status (fail, error, waived, skip); problems then by severity (worst first: a skip's or a
+waiver's severity is not worth reading); then cause groups before rule groups, rule groups
+by check id and baseline line. Items in the one result order, except the ports of a
+not-scanned group: in baseline order. Each group says its count and, once, its remediation
+when every item shares it.
 
 nmap joins the reasons of its processes with `; ` and its errors blend causes (a name that
 did not resolve, a scan type that needs root): `split_causes` names each one separately.
@@ -24,6 +29,8 @@ from checker.model.text import printable_line
 
 ITEMS_SHOWN = 5
 """Items listed per group without `-v`."""
+RESOURCES_SHOWN = 24
+"""Resources named on the one line of a not-scanned group without `-v`."""
 
 _STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.SKIP: 3, Status.PASS: 4}
 
@@ -56,6 +63,10 @@ class Group:
     causes: list[str] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
+    order: tuple[str | int, ...] = ()
+    """After status (and severity): cause groups (empty) first, then by check id and baseline line."""
+    names_resources: bool = False
+    """A cause group whose items differ only by resource (the ports the scan did not look at)."""
 
     @property
     def worst_rank(self) -> int:
@@ -79,14 +90,33 @@ def _collector_cause(result: Result, host: HostReport) -> tuple[Collector, str, 
     run = host.snapshot.collector(collector)
     reason = run.reason or str(result.evidence.get("reason") or "no reason given")
     if run.status is CollectorStatus.NOT_RUN or result.evidence.get("collector_status") == "not-collected":
+        if not host.snapshot.has_record(collector) and result.evidence.get("reason"):
+            # No record: `run.reason` is a placeholder; the rule says why (no --target, ...).
+            reason = str(result.evidence["reason"])
         return collector, "not collected", reason
     if run.status is CollectorStatus.OK:
         return collector, "incomplete", str(result.evidence.get("reason") or reason)
     return collector, run.status.value, reason
 
 
+def _not_scanned(result: Result) -> bool:
+    """A result decided by nothing but ports the outside view's scan did not look at."""
+    return (isinstance(result.evidence, dict) and bool(result.evidence.get("not_scanned"))
+            and not result.evidence.get("findings") and result.status is Status.SKIP)
+
+
+def _location_order(result: Result) -> tuple[str, int, int]:
+    where = result.location
+    return (where.file, where.line, where.column) if where is not None else ("", 0, 0)
+
+
+def _group_key(group: Group) -> tuple[object, ...]:
+    problem = group.status in (Status.FAIL, Status.ERROR)
+    return (_STATUS_RANK[group.status], -group.worst_rank if problem else 0, group.order, group.title)
+
+
 def group_results(hosts: Sequence[HostReport], statuses: frozenset[Status]) -> list[Group]:
-    """The results of `statuses`, grouped by cause, worst group first."""
+    """The results of `statuses`, grouped by cause, in the order of the module docstring."""
     groups: dict[tuple[str, ...], Group] = {}
     collectors: dict[tuple[str, ...], list[str]] = {}
     for host in hosts:
@@ -103,14 +133,25 @@ def group_results(hosts: Sequence[HostReport], statuses: frozenset[Status]) -> l
                     names.append(collector.value)
                 evidence = " evidence" if what in ("not collected", "incomplete") else ""
                 group.title = f"{', '.join(sorted(names))}{evidence} {what}"
+            elif _not_scanned(result):
+                key = ("not-scanned", result.status.value)
+                group = groups.setdefault(key, Group(
+                    result.status, "ports the scan did not look at",
+                    ["outside the ports the outside view scanned: widen --tcp-ports/--udp-ports (or the "
+                     "baseline's `scan:`) to check them from outside"],
+                    names_resources=True))
             else:
                 where = f" (rule {result.location})" if result.location is not None else ""
                 key = ("rule", result.status.value, result.check.value, str(result.location))
-                group = groups.setdefault(key, Group(result.status, f"{result.check.value}{where}"))
+                group = groups.setdefault(key, Group(result.status, f"{result.check.value}{where}",
+                                                     order=(result.check.value, *_location_order(result))))
             group.results.append(result)
             if result.host not in group.hosts:
                 group.hosts.append(result.host)
-    return sorted(groups.values(), key=lambda g: (_STATUS_RANK[g.status], -g.worst_rank, g.title))
+    for group in groups.values():
+        if group.names_resources:
+            group.results.sort(key=lambda r: (r.host, _location_order(r), r.check.value, r.resource))
+    return sorted(groups.values(), key=_group_key)
 
 
 def _item_line(result: Result, *, show_host: bool) -> str:
@@ -133,6 +174,11 @@ def group_lines(group: Group, style: Style, *, verbose: bool, many_hosts: bool) 
     heading = f"{severity + ' ' if severity else ''}{group.title}{hosts}: {count} {noun}"
     lines = [label + printable_line(heading, 600, escape=True)]
     lines.extend(f"    cause: {printable_line(cause, 400, escape=True)}" for cause in group.causes)
+    if group.names_resources and not verbose:
+        # Its items say the same but for the port: the ports and their rules are enough.
+        names = list(dict.fromkeys(f"{r.host} {r.resource}" if many_hosts else r.resource for r in group.results))
+        more = f", and {len(names) - RESOURCES_SHOWN} more (-v lists them)" if len(names) > RESOURCES_SHOWN else ""
+        lines.append(f"    ports: {printable_line(', '.join(names[:RESOURCES_SHOWN]), 1200, escape=True)}{more}")
     if group.causes and not verbose:
         # A collector group's items all say the same thing; the rules they concern are enough.
         checks = sorted({r.check.value for r in group.results} - {CheckId.COLLECTOR_ERROR.value})

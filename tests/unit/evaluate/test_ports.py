@@ -263,6 +263,14 @@ def test_remediation_names_the_service_of_the_owning_process() -> None:
     assert "<its unit>" in (only(report, CheckId.PORT_FORBIDDEN, "tcp/[::]:21").remediation or "")
 
 
+def test_remediation_has_no_parentheses_inside_parentheses() -> None:
+    """Issue 15 review: `(e.g. `systemctl disable --now <its unit>` (find it with `ss -tulnp`))`."""
+    base = baseline(ports=ports(default=DefaultPolicy.DENY))
+    remediation = only(run(base, snapshot(listeners=[listener(8080)])), CheckId.PORT_UNEXPECTED,
+                       "tcp/0.0.0.0:8080").remediation or ""
+    assert "<its unit>" in remediation and "))" not in remediation
+
+
 def test_unknown_owner_is_error_never_pass() -> None:
     base = baseline(ports=ports(allow_=(allow(22, process="sshd", user="root"),)))
     snap = snapshot(listeners=[listener(22, process=None, user=None, pid=None),

@@ -43,7 +43,7 @@ def test_a_line_per_host_and_a_summary_on_a_pipe() -> None:
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("nmap: 127.0.0.2: 1 open port (")
     assert lines[1].startswith("nmap: evil?[2J: failed: boom (")
-    assert lines[2].startswith("nmap: 2/2 hosts done, 1 open ports, ")
+    assert lines[2].startswith("nmap: 2/2 hosts done, 1 open port, ")
     assert "\r" not in stream.getvalue()
 
 
@@ -56,7 +56,7 @@ def test_a_live_status_line_on_a_tty() -> None:
     assert text.startswith("\r\x1b[Knmap: 0/2 hosts done")
     assert "\r\x1b[Knmap: 127.0.0.2: 1 open port (" in text
     last_line = text.rsplit("\n", 1)[1]
-    assert last_line.startswith("nmap: 1/2 hosts done, 1 open ports, ")  # the live line, no newline yet
+    assert last_line.startswith("nmap: 1/2 hosts done, 1 open port, ")  # the live line, no newline yet
 
 
 XML_LINES = [
