@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from checker.model import HostReport, Report, Result, Severity, Status
 from checker.model.addresses import host_sort_key
@@ -34,6 +35,17 @@ def sorted_results(host: HostReport) -> list[Result]:
 
 def all_results(report: Report) -> list[Result]:
     return [result for host in sorted_hosts(report) for result in sorted_results(host)]
+
+
+def path_uri(path: str) -> str:
+    """`path` percent-encoded for a URI (`/` kept). A file name that is not UTF-8 reaches us with
+    lone surrogates (Python's surrogateescape): its original bytes are what get encoded, so
+    the URI names that very file; `quote()` alone raised UnicodeEncodeError on it."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to: keep it visible
+        raw = path.encode("utf-8", "surrogatepass")
+    return quote(raw, safe="/-._~")
 
 
 def strip_xml_illegal(text: str) -> str:

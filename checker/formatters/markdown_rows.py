@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
-from urllib.parse import quote
 
-from checker.formatters._common import evidence_value_text
+from checker.formatters._common import evidence_value_text, path_uri
 from checker.formatters.markdown_text import (
     cell_characters,
     escape_cell_characters,
@@ -70,7 +69,7 @@ class LinkCell:
             # validate builtin:NAME` or the package's policies/ folder shows the line
             self.target = None
         elif location is not None:
-            self.target = quote(location.file, safe="/-._~")
+            self.target = path_uri(location.file)
             if location.line > 0:
                 self.target += f"#L{location.line}"
         self.longest = len(self.characters or "")

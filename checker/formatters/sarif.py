@@ -42,9 +42,8 @@ import hashlib
 import os
 import posixpath
 from typing import Any
-from urllib.parse import quote
 
-from checker.formatters._common import all_results, evidence_text, sorted_hosts, waiver_note
+from checker.formatters._common import all_results, evidence_text, path_uri, sorted_hosts, waiver_note
 from checker.formatters.interface import FormatOptions, Formatter
 from checker.model import CheckId, Location, Report, Result, Severity, Status
 from checker.model.checks import check_info
@@ -78,7 +77,7 @@ def artifact_uri(path: str, sarif_root: str) -> str:
     else:
         relative = os.path.relpath(path, sarif_root) if path else "."
         relative = posixpath.normpath(relative.replace(os.sep, "/"))
-    return quote(relative, safe="/-._~")
+    return path_uri(relative)
 
 
 class _Locations:

@@ -16,8 +16,9 @@ Safety (the baseline may come from a pull request):
 
 Speed: where PyYAML was built with libyaml, libyaml scans and parses (2.5x faster than the
 pure-Python `SafeLoader` on a 5,000-rule baseline) and PyYAML's composer builds the nodes, with
-the same line and column marks. A document libyaml refuses is composed again by the pure-Python
-`SafeLoader`, so every YAML error message (and its position) is the one users always got.
+the same line and column marks. A document libyaml refuses, or holding a construct where the
+two scanners disagree (`_PURE_ONLY`), is composed by the pure-Python `SafeLoader`, so every YAML
+error message (and its position) is the one users always got.
 
 This module knows YAML, not baselines: the schema (`schema.py`), the meaning of each section
 (`sections/`) and `extends` (`extends.py`) are applied to the `Document` it returns.
@@ -29,6 +30,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,9 +187,19 @@ def _libyaml_composer() -> Any:
 _FAST_COMPOSER: Any = _libyaml_composer()
 
 
+_PURE_ONLY = re.compile(r"[\t?!\ufeff]|[|>][-+0-9]*#|:\s+(#[^\n]*\s+)?[,}\]]")
+"""Where libyaml and the pure-Python scanner disagree, found by differential fuzzing: libyaml
+accepts a tab as separation (`key:<TAB>value`, `[a,<TAB>b]`), `?` inside a flow plain scalar
+(`{v: 1?2}`) and a comment right after a block scalar header (`a: >#c`), all refused by the
+pure scanner; ends a tag at a flow `,` (`[!!str, b]`); and marks an empty flow value (`{b: }`)
+and a BOM inside a line one column off. A document with any of these is composed by the pure
+scanner only (a false positive costs only speed), so whether a baseline loads and where a
+message points do not depend on how PyYAML was built."""
+
+
 def _compose_nodes(text: str) -> list[yaml.Node]:
     """Every document of `text` composed to nodes; errors are the pure-Python composer's."""
-    if _FAST_COMPOSER is not None:
+    if _FAST_COMPOSER is not None and _PURE_ONLY.search(text) is None:
         try:
             return list(yaml.compose_all(text, Loader=_FAST_COMPOSER))
         except yaml.YAMLError:

@@ -168,3 +168,22 @@ def test_whole_pipeline_json_to_report_command_and_evidence_bundle(hostile: Repo
     import yaml
 
     assert yaml.safe_load((bundle / "baseline.resolved.yaml").read_text("utf-8"))["name"] == HOSTILE
+
+
+def test_a_baseline_file_name_that_is_not_utf8(report: Report, tmp_path: Path) -> None:
+    """`surfacecheck audit $'b\\xff.yaml'`: Python hands the name over with a lone surrogate
+    (surrogateescape). SARIF's artifact URI and Markdown's link target raised UnicodeEncodeError
+    (exit 2, "internal error", no report at all); they name the file by its bytes now."""
+    path = "policies/b\udcff.yaml"
+    moved = replace(report, baseline_path=path, hosts=tuple(
+        replace(h, results=tuple(replace(r, location=replace(r.location, file=path)) if r.location else r
+                                 for r in h.results)) for h in report.hosts))
+    log = validate_sarif(render(moved, "sarif"), tmp_path)
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in log["runs"][0]["results"] for loc in result["locations"]}
+    assert uris == {"policies/b%FF.yaml"}
+    text = render(moved, "markdown")
+    assert "(policies/b%FF.yaml#L" in text
+    validate_markdown(text, moved)
+    for fmt in ("json", "junit"):
+        render(moved, fmt).encode("utf-8")  # what the report writer does: no lone surrogate left

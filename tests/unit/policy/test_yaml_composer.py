@@ -57,3 +57,16 @@ def test_a_valid_baseline_never_goes_through_the_pure_python_composer(monkeypatc
     monkeypatch.setattr(yaml.parser.Parser, "parse_stream_start", refused)
     data, positions, _ = yaml_positions.compose_yaml("version: 1\nports:\n  default: deny\n", "b.yaml")
     assert data == {"version": 1, "ports": {"default": "deny"}} and positions[("ports", "default")] == (3, 12)
+
+
+@pytest.mark.parametrize("text", [
+    # found by differential fuzzing: libyaml accepted these, the pure-Python scanner refuses them
+    "version: 1\nports: [a,\tb]\n", "version: 1\nkey:\tvalue\n", "version: 1\na: x\ty\n", "version: 1\na: 1\t# c\n",
+    "version: 1\na: {b: 1?2}\n", "version: 1\na: [b ? c]\n", "version: 1\na: >#c\n  x\n", "version: 1\na: |#\n  x\n",
+    "version: 1\na: [!!str, b]\n", "version: 1\na: {b: !!str, c: 1}\n",
+    # ... and these both accept, with a value or key marked one column apart
+    "version: 1\na: {b: }\n", "version: 1\na: {b: , c: 1}\n", "version: 1\na: [b: , c]\n", "version: 1\na: {b:\n , c: 1}\n",
+    "version: 1\na: {b: # note\n }\n", "version: 1\nb\ufeff: 1\n", "version: 1\na: [b\ufeffc, d]\n",
+])
+def test_same_outcome_where_libyaml_and_the_pure_scanner_disagree(text: str) -> None:
+    assert _outcome(yaml_positions.compose_yaml, text) == _outcome(_pure, text)
