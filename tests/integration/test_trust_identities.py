@@ -9,7 +9,6 @@ every client (the evaluator must agree with it).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -21,37 +20,12 @@ import pytest
 
 from checker.evaluate.xinetd_access import admits_every_client
 from support import run_cli
+from support.cli_inputs import baseline_file as _baseline
+from support.cli_inputs import results_of as _results
+from support.cli_inputs import snapshot_file as _snapshot
 from support.ports import held_port, port_of
 
-SNAPSHOT_TIME = "2026-11-21T09:40:54Z"
-ALL_INSIDE = ("sockets", "unit-files", "unit-runtime", "socket-units", "xinetd")
 XINETD = "/usr/sbin/xinetd"
-
-
-def _snapshot(path: Path, *, hostname: str = "web-1", collectors: tuple[str, ...] = ALL_INSIDE,
-              states: dict[str, int] | None = None) -> str:
-    document = {
-        "schema_version": 1,
-        "host": {"hostname": hostname, "collected_at": SNAPSHOT_TIME, "finished_at": SNAPSHOT_TIME,
-                 "tool_version": "0.1.0", "privileged": True, "euid": 0, "root": None, "kernel": "6",
-                 "os_release": "Debian GNU/Linux 12 (bookworm)", "addresses": ["127.0.0.1"]},
-        "collectors": [{"name": name, "status": "ok", "reason": None} for name in collectors],
-        "listeners": [],
-        "connection_states": states or {},
-        "units": [], "socket_units": [], "xinetd_services": [], "network": None,
-    }
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return str(path)
-
-
-def _baseline(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def _results(completed: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    data = json.loads(completed.stdout)
-    return [result for host in data["hosts"] for result in host["results"]]
 
 
 # ---------------------------------------------------------------------- 7. connection states

@@ -8,45 +8,14 @@ evidence is exactly what the test says.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from support import run_cli
-
-SNAPSHOT_TIME = "2026-11-21T09:40:54Z"
-ALL_INSIDE = ("sockets", "unit-files", "unit-runtime", "socket-units", "xinetd")
-
-
-def _snapshot(path: Path, *, hostname: str = "web-1", listeners: list[dict[str, Any]] | None = None,
-              collectors: tuple[str, ...] = ALL_INSIDE, states: dict[str, int] | None = None,
-              xinetd: list[dict[str, Any]] | None = None, addresses: list[str] | None = None) -> str:
-    document = {
-        "schema_version": 1,
-        "host": {"hostname": hostname, "collected_at": SNAPSHOT_TIME, "finished_at": SNAPSHOT_TIME,
-                 "tool_version": "0.1.0", "privileged": True, "euid": 0, "root": None, "kernel": "6",
-                 "os_release": "Debian GNU/Linux 12 (bookworm)", "addresses": addresses or ["127.0.0.1"]},
-        "collectors": [{"name": name, "status": "ok", "reason": None} for name in collectors],
-        "listeners": listeners or [],
-        "connection_states": states or {},
-        "units": [], "socket_units": [], "xinetd_services": xinetd or [], "network": None,
-    }
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return str(path)
-
-
-def _baseline(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def _results(completed: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    data = json.loads(completed.stdout)
-    return [result for host in data["hosts"] for result in host["results"]]
-
+from support.cli_inputs import baseline_file as _baseline
+from support.cli_inputs import results_of as _results
+from support.cli_inputs import snapshot_file as _snapshot
 
 NMAP_HEAD = ('<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap {args}" start="1764000000" '
              'version="7.93" xmloutputversion="1.05">\n<scaninfo type="{scantype}" protocol="{protocol}" '
