@@ -24,9 +24,11 @@ raising (the collection is then PARTIAL).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from checker.collect.rooted import RootedFiles
 from checker.model import Unit
 
 SYSV_BOOT_RUNLEVELS = ("2", "3", "4", "5", "S")
@@ -64,17 +66,21 @@ def sysv_units(scripts: Iterable[str], rc_links: Mapping[str, Iterable[str]], in
     link names in its rc?.d directory.
     """
     started = started_in(rc_links, SYSV_BOOT_RUNLEVELS)
-    units = []
+    units: dict[str, Unit] = {}
     for script in sorted(set(scripts)):
-        if script.startswith(".") or script in NOT_SERVICES or script.endswith(".sh"):
+        if script.startswith(".") or script in NOT_SERVICES:
             continue
-        units.append(Unit(
-            name=f"{script}.service",
-            enablement="enabled" if script in started else "disabled",
+        # `NAME.sh` runs at boot too (Debian's rc sources it): named as the generator names it,
+        # so a rule on `NAME.service` sees it; `NAME` and `NAME.sh` both enabled-if-either.
+        name = generator_unit_name(script)
+        enabled = script in started or units.get(name, Unit(name=name)).enablement == "enabled"
+        units[name] = Unit(
+            name=name,
+            enablement="enabled" if enabled else "disabled",
             source="sysv",
             path=f"{init_dir.rstrip('/')}/{script}",
-        ))
-    return units
+        )
+    return [units[name] for name in sorted(units)]
 
 
 def generator_unit_name(script: str) -> str:
@@ -109,25 +115,57 @@ def _listdir(path: str, shown: str, unreadable: list[str]) -> list[str] | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        unreadable.append(f"{shown}: {(exc.strerror or str(exc)).lower()}")
+        unreadable.append(f"{shown}: {_why(exc)}")
+        return None
+
+
+def _why(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _host_path(files: RootedFiles, path: str) -> str | None:
+    """`path` inside the root on this machine (links resolved inside it); None for a link loop."""
+    try:
+        return files.host_path(path)
+    except OSError:
         return None
 
 
 def read_sysv_tree(root: str | None) -> SysvTree | None:
-    """The scripts and links under `root` (or /); None when there is no init.d directory."""
-    base = root or "/"
-    init_dir = os.path.join(base, "etc/init.d")
-    if not os.path.isdir(init_dir):
-        return None
+    """The scripts and links under `root` (or /); None when there is no init.d directory.
+
+    Paths are resolved inside `root` (checker/collect/rooted.py): an image's `/etc/init.d ->
+    /etc/rc.d/init.d` is the image's directory, not this machine's. What cannot be listed or
+    stat'ed (an init.d that may be listed but not searched, as `nobody`) is reported in
+    `unreadable`, never dropped: a script missing from the tree would read as "not installed".
+    """
+    files = RootedFiles(root)
+    init_dir = _host_path(files, INIT_DIR)
     unreadable: list[str] = []
+    try:
+        if init_dir is None or not stat.S_ISDIR(os.stat(init_dir).st_mode):
+            return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return SysvTree({}, {}, (f"{INIT_DIR}: {_why(exc)}",))
     scripts: dict[str, bool] = {}
     for name in _listdir(init_dir, INIT_DIR, unreadable) or []:
-        path = os.path.join(init_dir, name)
-        if os.path.isfile(path):
-            scripts[name] = os.stat(path).st_mode & 0o100 != 0
+        path = _host_path(files, f"{INIT_DIR}/{name}")
+        try:
+            mode = os.stat(path).st_mode if path is not None else 0
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # a dangling link: the generator skips it too
+        except OSError as exc:
+            unreadable.append(f"{INIT_DIR}/{name}: {_why(exc)}")
+            continue
+        if stat.S_ISREG(mode):
+            scripts[name] = mode & 0o100 != 0
     rc_links: dict[str, tuple[str, ...]] = {}
     for level in ALL_RUNLEVELS:
-        links = _listdir(os.path.join(base, f"etc/rc{level}.d"), f"/etc/rc{level}.d", unreadable)
+        shown = f"/etc/rc{level}.d"
+        rc_dir = _host_path(files, shown)
+        links = _listdir(rc_dir, shown, unreadable) if rc_dir is not None else None
         if links is not None:
             rc_links[level] = tuple(sorted(links))
     return SysvTree(scripts, rc_links, tuple(unreadable))

@@ -8,7 +8,9 @@ with systemd 252 as `nobody`, tests/integration/test_unit_files_differential.py)
 unit-files collector surveys the same directories itself (`survey_unit_dirs`): every directory
 of the unit search path, the per-unit directories in it (`NAME.wants/`, `NAME.requires/`,
 `NAME.d/`: the only depth systemd reads), and every unit file in them. Anything it cannot
-list or read makes the collection PARTIAL, with the paths in the reason.
+list or read makes the collection PARTIAL, with the paths in the reason; so does a `NAME.wants/`
+(`.requires/`, `.upholds/`) that is a symlink, which `systemctl list-unit-files` skips even as
+root although the service manager follows it (`SYMLINKED_DEPENDENCY_DIR`).
 
 The survey also counts the unit files it saw: `systemctl` exits 1 with `[]` both when there is
 no unit file at all (an image without systemd) and when it could read none; only a complete
@@ -32,6 +34,14 @@ from checker.model.units import unit_suffix
 MAX_LISTED = 3
 """Unreadable paths named in a collector reason; the rest are counted."""
 
+DEPENDENCY_DIR_SUFFIXES = (".wants", ".requires", ".upholds")
+"""The per-unit directories whose links enable units (`WantedBy=` and friends)."""
+SYMLINKED_DEPENDENCY_DIR = ("a symlink, which systemctl list-unit-files does not follow (the service manager "
+                            "does)")
+"""systemd 252 `list-unit-files`/`is-enabled` read a `NAME.wants` only when it is a real
+directory: linked to a directory of links, `sockets.target.wants/telnet.socket` left the unit
+`disabled` even as root, while the manager follows the link at boot and starts it."""
+
 
 @dataclass(frozen=True, slots=True)
 class UnitDirSurvey:
@@ -50,7 +60,7 @@ class UnitDirSurvey:
         """One line naming the unreadable paths (the first MAX_LISTED, then a count)."""
         shown = "; ".join(self.unreadable[:MAX_LISTED])
         more = len(self.unreadable) - MAX_LISTED
-        return f"unit paths not readable, so systemctl cannot see what they enable: {shown}" + (
+        return f"unit paths systemctl cannot read whole, so it cannot see what they enable: {shown}" + (
             f" (and {more} more)" if more > 0 else "")
 
 
@@ -83,6 +93,9 @@ def survey_unit_dirs(root: str | None, search_path: Sequence[str] = UNIT_SEARCH_
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             inside = f"{directory}/{entry.name}"
+            if entry.name.endswith(DEPENDENCY_DIR_SUFFIXES) and entry.is_symlink():
+                unreadable.append(f"{inside}: {SYMLINKED_DEPENDENCY_DIR}")
+                continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     os.listdir(entry.path)

@@ -10,7 +10,10 @@ what was missing, but evidence nobody asked for does not make the audit incomple
 collectors were not asked for and give nothing, except when *no* collector ran at all on a host
 (a snapshot whose `collectors` list is empty or all NOT_RUN, and no outside view): then every
 rule of the host would be `skip` and the audit would exit 0 on no evidence, so one
-`collector-error` on `collector:*` is `error` when the baseline has any rule. Must not do I/O.
+`collector-error` on `collector:*` is `error` when the baseline has any rule. Likewise a
+collector some rule needs, recorded NOT_RUN on a host whose inside view was collected (`collect`
+runs every inside collector, so only an edited snapshot says that): its rules are `skip`, and
+without this `error` the audit exited 0 on the other rules' passes. Must not do I/O.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ from checker.model import Baseline, CheckId, Collector, CollectorRun, CollectorS
 _GAPS = (CollectorStatus.FAILED, CollectorStatus.UNAVAILABLE, CollectorStatus.PARTIAL)
 
 
-def _gaps(snapshot: Snapshot) -> list[CollectorRun]:
-    """Recorded runs that are gaps, plus every inside collector without a record (when some ran)."""
+def _gaps(snapshot: Snapshot, needed: frozenset[Collector]) -> list[CollectorRun]:
+    """Recorded runs that are gaps, plus every inside collector without a record (when some ran),
+    plus a needed inside collector recorded NOT_RUN on a host whose inside view was collected."""
     runs = [snapshot.collector(name) for name in Collector
             if snapshot.has_record(name) or name is not Collector.NMAP]
-    return sorted((run for run in runs if run.status in _GAPS), key=lambda r: r.name.value)
+    inside_ran = any(run.name is not Collector.NMAP and run.status is not CollectorStatus.NOT_RUN
+                     for run in snapshot.collectors)
+    return sorted((run for run in runs if run.status in _GAPS or (
+        inside_ran and run.status is CollectorStatus.NOT_RUN and run.name is not Collector.NMAP
+        and run.name in needed)), key=lambda r: r.name.value)
 
 
 class CollectorErrorsFamily(RuleFamily):
@@ -47,10 +55,11 @@ class CollectorErrorsFamily(RuleFamily):
                 remediation="Collect the host again (`surfacecheck collect --local`), or scan it with `--target`.",
             )
             return
-        for run in _gaps(snapshot):
+        for run in _gaps(snapshot, ctx.needed_collectors):
             needed = run.name in ctx.needed_collectors
             reason = describe_run(run)
-            what = "partial" if run.status is CollectorStatus.PARTIAL else "missing"
+            what = {CollectorStatus.PARTIAL: "partial", CollectorStatus.NOT_RUN: "not collected"}.get(run.status,
+                                                                                               "missing")
             message = (f"Evidence {what}: {reason}." if needed
                        else f"Evidence {what} ({reason}); no rule of the baseline needs it.")
             yield ctx.result(

@@ -32,6 +32,7 @@ Decisions (pinned by tests/unit/evaluate/test_socket_units.py):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from checker.evaluate.interface import EvaluationContext, RuleFamily, evidence_state
@@ -170,6 +171,10 @@ class SocketUnitsFamily(RuleFamily):
                                      meta=allow.meta, evidence=state.evidence())
             return
         units = {unit.name: unit for unit in snapshot.socket_units}
+        if not evidence_state(snapshot, Collector.UNIT_FILES).present:
+            # The enablement is the unit-files collector's: with it failed (or unrecorded), a
+            # state the snapshot still shows was not read this time (an edited snapshot), unknown.
+            units = {name: replace(unit, enablement=None) for name, unit in units.items()}
         allowed = {unit_name(allow.unit, ".socket"): allow for allow in policy.allow}
         if policy.default is DefaultPolicy.DENY:
             for counted in sorted(units.values(), key=lambda u: u.name):

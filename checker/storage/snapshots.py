@@ -46,6 +46,7 @@ def snapshot_from_data(data: Any, path: str, where: str = "") -> Snapshot:
         raise InputError(f"{label}: unsupported snapshot schema_version {version!r} "
                          f"(this surfacecheck reads {SCHEMA_VERSION})")
     _validate(data, label)
+    _refuse_duplicate_records(data, label)
     _require_collected_fields(data, label)
     try:
         return from_data(Snapshot, data)
@@ -64,6 +65,16 @@ def _validate(data: Any, label: str) -> None:
         pointer = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
         message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
         raise InputError(f"{label}: ${pointer}: {message}".replace("\n", " "))
+
+
+def _refuse_duplicate_records(data: dict[str, Any], label: str) -> None:
+    """One record per collector: `collect` never writes two, and with `unit-files` both `ok` and
+    `partial` the evaluator would have to pick one (it took the first, and passed on it)."""
+    names = [run.get("name") for run in data.get("collectors", ())]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"{label}: collector {repeated[0]!r} is recorded more than once "
+                         "(hand-edited or merged by hand?)")
 
 
 def _require_collected_fields(data: dict[str, Any], label: str) -> None:

@@ -53,7 +53,18 @@ class FirewallFamily(RuleFamily):
 
     def needed_collectors(self, baseline: Baseline) -> frozenset[Collector]:
         internal = any(entry.exposure is Exposure.INTERNAL for entry in baseline.ports.allow)
-        return frozenset({Collector.FIREWALL}) if baseline.firewall is not None or internal else frozenset()
+        needed = {Collector.FIREWALL} if baseline.firewall is not None or internal else set()
+        if baseline.firewall is not None and baseline.firewall.listeners_covered:
+            # `listeners: covered` judges every listener: without the sockets collector's list
+            # (failed, or partial) it judged none and the audit passed on the other rules.
+            needed.add(Collector.SOCKETS)
+        return frozenset(needed)
+
+    def evidence_collectors(self, baseline: Baseline) -> frozenset[Collector]:
+        # Each firewall verdict is about one ruleset, or one listener that was seen: a partial
+        # socket list leaves listeners unjudged (its collector-error is `error`), it does not
+        # make a seen listener's verdict unproven, nor the DNAT or missing-firewall ones.
+        return self.needed_collectors(baseline) - {Collector.SOCKETS}
 
     def evaluate(self, baseline: Baseline, snapshot: Snapshot, ctx: EvaluationContext) -> Iterable[Result]:
         state = firewall_state(snapshot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from evaluate_support import (
+    INSIDE,
     baseline,
     listener,
     loc,
@@ -362,7 +363,7 @@ def test_outside_only_snapshot_evaluates_scanned_ports_and_skips_inside_checks()
                                 allow_=(allow(22, process="sshd", bind=("any",)), allow(443, required=True),
                                         allow(80, required=True)),
                                 forbid_=(forbid(23), forbid(3306))))
-    snap = snapshot(hostname="", collectors=runs(dict.fromkeys((Collector.SOCKETS, Collector.UNIT_FILES, Collector.UNIT_RUNTIME, Collector.SOCKET_UNITS, Collector.XINETD), CollectorStatus.NOT_RUN),
+    snap = snapshot(hostname="", collectors=runs(dict.fromkeys(INSIDE, CollectorStatus.NOT_RUN),
         nmap=CollectorStatus.OK), network_view=network((22, "open"), (23, "open"), (443, "open")))
     report = run(base, snap)
     assert {h.name for h in report.hosts} == {"192.0.2.7"}
@@ -381,8 +382,9 @@ def test_outside_only_snapshot_evaluates_scanned_ports_and_skips_inside_checks()
 def test_no_view_at_all_skips_deny_and_forbid_but_required_is_error() -> None:
     base = baseline(ports=ports(default=DefaultPolicy.DENY, allow_=(allow(443, required=True),),
                                 forbid_=(forbid(23),)))
-    snap = snapshot(collectors=runs({Collector.SOCKETS: CollectorStatus.NOT_RUN}))
+    snap = snapshot(collectors=runs(dict.fromkeys(INSIDE, CollectorStatus.NOT_RUN)))
     assert outcomes(run(base, snap)) == {
+        ("collector-error", "collector:*", "error"),  # no evidence at all: never exit 0
         ("port-unexpected", "ports:default-deny", "skip"),
         ("port-forbidden", "tcp/*:23", "skip"),
         ("port-required-missing", "tcp/*:443", "error"),
