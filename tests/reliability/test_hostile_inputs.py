@@ -277,3 +277,40 @@ def test_deep_nesting_is_reported_where_the_limit_was_hit(tmp_path: Path) -> Non
     assert completed.returncode == 2
     output = completed.stdout + completed.stderr
     assert ":0:0:" not in output and f"{baseline}:2:" in output, output[:300]
+
+
+def test_kill_9_during_a_multi_report_write_never_leaves_a_truncated_report(tmp_path: Path) -> None:
+    """Issue 13: kill -9 while the reports of a run are written. Each report is then the whole
+    previous file or the whole new one, never a truncated mix (temporary + rename per file; the
+    renames of one set are not one atomic step: docs/reliability.md says what remains)."""
+    import random
+    import signal
+    import sys
+    import time
+
+    from support.cli_inputs import baseline_file, snapshot_file
+
+    listeners = [{"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": port, "pid": 7,
+                  "process": "sshd", "exe": "/usr/sbin/sshd", "user": "root", "dual_stack": False}
+                 for port in range(20000, 24000)]
+    snapshot = snapshot_file(tmp_path / "s.json", listeners=listeners)
+    baseline = baseline_file(tmp_path / "b.yaml", "version: 1\nports:\n  default: deny\n")
+    outputs = {flag: tmp_path / f"r.{flag}" for flag in ("json", "sarif", "junit", "markdown")}
+    argv = [sys.executable, "-m", "checker", "-q", "audit", baseline, "--snapshot", snapshot]
+    for flag, path in outputs.items():
+        argv += [f"--{flag}", str(path)]
+    complete = subprocess.run(argv, capture_output=True, timeout=NO_HANG, check=False)
+    assert complete.returncode == 1, complete.stderr
+    new = {flag: path.read_bytes() for flag, path in outputs.items()}
+    chooser = random.Random(13)  # fixed seed: the same kill points on every run
+    for _ in range(8):
+        for path in outputs.values():
+            path.write_bytes(b"OLD")
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chooser.uniform(0.2, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=NO_HANG)
+        for flag, path in outputs.items():
+            assert path.read_bytes() in (b"OLD", new[flag]), f"{flag} report is neither the old nor the new file"
+        for stray in tmp_path.glob(".*.tmp"):
+            stray.unlink()  # what a kill -9 can leave: a temporary, never a report
