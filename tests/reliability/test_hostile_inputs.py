@@ -290,9 +290,11 @@ def test_kill_9_during_a_multi_report_write_never_leaves_a_truncated_report(tmp_
 
     from support.cli_inputs import baseline_file, snapshot_file
 
-    listeners = [{"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": port, "pid": 7,
+    # Snapshot data only (nothing binds them): 4,000 listeners make the reports big enough to kill mid-write.
+    count = 4000
+    listeners = [{"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 1025 + index, "pid": 7,
                   "process": "sshd", "exe": "/usr/sbin/sshd", "user": "root", "dual_stack": False}
-                 for port in range(20000, 24000)]
+                 for index in range(count)]
     snapshot = snapshot_file(tmp_path / "s.json", listeners=listeners)
     baseline = baseline_file(tmp_path / "b.yaml", "version: 1\nports:\n  default: deny\n")
     outputs = {flag: tmp_path / f"r.{flag}" for flag in ("json", "sarif", "junit", "markdown")}
