@@ -91,37 +91,49 @@ def run_command(
     `env` (the caller's explicit additions), nothing else. Output is decoded as UTF-8 with
     replacement: hostile bytes never raise here.
     """
-    if not argv or any("\0" in arg for arg in argv):
-        raise CommandFailed("refusing to run an empty command or an argument with NUL")
-    name = os.path.basename(argv[0])
-    program = resolve_program(argv[0])
+    command = _command(argv)
     try:
         completed = subprocess.run(  # noqa: S603 - argument list, no shell
-            [program, *argv[1:]],
+            command,
             capture_output=True,
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
             env={**minimal_environment(), **(env or {})},
         )
-    except FileNotFoundError:
-        raise CommandFailed(f"{name}: not found on PATH") from None
-    except PermissionError as exc:
-        raise CommandFailed(f"{name}: cannot execute: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
-        raise CommandFailed(f"{name}: timed out after {timeout:g}s") from None
+        raise CommandFailed(f"{os.path.basename(argv[0])}: timed out after {timeout:g}s") from None
     except OSError as exc:
-        raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
-    return _checked(CommandResult(
-        (program, *argv[1:]),
+        raise _start_failure(argv, exc) from None
+    return check_exit(CommandResult(
+        tuple(command),
         completed.returncode,
         completed.stdout.decode("utf-8", "replace"),
         completed.stderr.decode("utf-8", "replace"),
     ), accept)
 
 
-def _checked(result: CommandResult, accept: Collection[int]) -> CommandResult:
-    """`result`, or `CommandFailed` when its exit code is not accepted."""
+def _command(argv: Sequence[str]) -> list[str]:
+    """`argv` with its program resolved (`resolve_program`); `CommandFailed` for an empty
+    command or an argument holding NUL."""
+    if not argv or any("\0" in arg for arg in argv):
+        raise CommandFailed("refusing to run an empty command or an argument with NUL")
+    return [resolve_program(argv[0]), *argv[1:]]
+
+
+def _start_failure(argv: Sequence[str], exc: OSError) -> CommandFailed:
+    """The one-line reason a program could not be started."""
+    name = os.path.basename(argv[0])
+    if isinstance(exc, FileNotFoundError):
+        return CommandFailed(f"{name}: not found on PATH")
+    if isinstance(exc, PermissionError):
+        return CommandFailed(f"{name}: cannot execute: {exc.strerror}")
+    return CommandFailed(f"{name}: {exc.strerror or exc}")
+
+
+def check_exit(result: CommandResult, accept: Collection[int]) -> CommandResult:
+    """`result`, or `CommandFailed` (`NAME: exit N: first line of stderr, else of stdout`) when
+    its exit code is not in `accept`."""
     name = os.path.basename(result.argv[0])
     if result.returncode not in accept:
         code = result.returncode
@@ -142,21 +154,14 @@ def run_command_streaming(
     """`run_command`, but each line of stdout is also handed to `on_line` as it arrives (live
     progress: nmap's `--stats-every` output). Same rules: argument list, hard timeout (the
     process is killed), the accepted exit codes, `CommandFailed` with a one-line reason."""
-    if not argv or any("\0" in arg for arg in argv):
-        raise CommandFailed("refusing to run an empty command or an argument with NUL")
-    name = os.path.basename(argv[0])
-    program = resolve_program(argv[0])
+    command = _command(argv)
     try:
         process = subprocess.Popen(  # noqa: S603 - argument list, no shell
-            [program, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env={**minimal_environment(), **(env or {})},
         )
-    except FileNotFoundError:
-        raise CommandFailed(f"{name}: not found on PATH") from None
-    except PermissionError as exc:
-        raise CommandFailed(f"{name}: cannot execute: {exc.strerror}") from None
     except OSError as exc:
-        raise CommandFailed(f"{name}: {exc.strerror or exc}") from None
+        raise _start_failure(argv, exc) from None
     assert process.stdout is not None and process.stderr is not None
     stderr: list[bytes] = []
     # stderr is drained by a thread so a chatty program cannot block on a full pipe.
@@ -185,6 +190,6 @@ def run_command_streaming(
         process.stdout.close()
         process.stderr.close()
     if timed_out.is_set():
-        raise CommandFailed(f"{name}: timed out after {timeout:g}s")
-    return _checked(CommandResult((program, *argv[1:]), process.returncode, b"".join(stdout).decode("utf-8", "replace"),
+        raise CommandFailed(f"{os.path.basename(argv[0])}: timed out after {timeout:g}s")
+    return check_exit(CommandResult(tuple(command), process.returncode, b"".join(stdout).decode("utf-8", "replace"),
                                   b"".join(stderr).decode("utf-8", "replace")), accept)

@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from checker._subprocess import CommandFailed, run_command
+from checker._subprocess import CommandFailed, check_exit, run_command
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.collect.sysv import generated_sysv_units, read_sysv, read_sysv_tree, sysv_units
 from checker.collect.unit_dirs import survey_unit_dirs
@@ -136,11 +136,8 @@ def read_unit_files(root: str | None) -> UnitFileListing:
     """
     result = run_command(systemctl_argv(root, "list-unit-files"), timeout=SYSTEMCTL_TIMEOUT,
                          accept=(*SYSTEMCTL_OK, 1))
-    if result.returncode != 0 and not result.stdout.lstrip().startswith("["):
-        message = next((line.strip() for line in (result.stderr + "\n" + result.stdout).splitlines()
-                        if line.strip()), "")
-        raise CommandFailed(f"systemctl: exit {result.returncode}" + (f": {message[:300]}" if message else ""),
-                            result)
+    if not result.stdout.lstrip().startswith("["):
+        check_exit(result, SYSTEMCTL_OK)
     warnings = tuple(line.strip() for line in result.stderr.splitlines()
                      if any(word in line.lower() for word in _UNREADABLE_WORDS))
     return UnitFileListing(parse_unit_files_json(result.stdout), result.returncode, warnings)
