@@ -18,3 +18,8 @@ def utc_now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+PROC_FILE_BYTES = 64 * 1024
+"""Largest /proc file a collector reads (/proc/PID/stat, /proc/PID/cgroup, ip_tables_names),
+through checker/storage/inputs.py like every other file: real ones hold a few hundred bytes."""

@@ -39,7 +39,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from checker.collect import PROC_FILE_BYTES
 from checker.errors import UsageError
+from checker.storage.inputs import read_bounded
 
 CLONE_NEWNET = 0x40000000
 """linux/sched.h: the nstype argument of setns for a network namespace."""
@@ -126,8 +128,7 @@ def process_start_time(pid: int) -> int:
     """Field 22 of /proc/PID/stat (clock ticks after boot): with the pid, one process's identity.
 
     Raises OSError (ENOENT/ESRCH) when the process does not exist."""
-    with open(f"/proc/{pid}/stat", "rb") as handle:
-        text = handle.read().decode("ascii", "replace")
+    text = read_bounded(f"/proc/{pid}/stat", PROC_FILE_BYTES).decode("ascii", "replace")
     # The command name (field 2) may hold spaces and parentheses: fields after the last `)`.
     fields = text.rpartition(")")[2].split()
     try:

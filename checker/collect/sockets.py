@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from checker.collect import PROC_FILE_BYTES
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.collect.sock_diag import (
     TCP_CLOSE,
@@ -44,6 +45,7 @@ from checker.collect.sock_diag import (
 )
 from checker.collect.socket_owners import socket_holders
 from checker.model import Collector, Listener, Protocol
+from checker.storage.inputs import read_bounded
 
 if TYPE_CHECKING:
     from checker.collect.netns import NetworkNamespace
@@ -191,8 +193,7 @@ def process_info(pid: int) -> ProcessInfo | None:
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return None
     try:
-        with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as cgroup:
-            unit = unit_from_cgroup(cgroup.read(65536))
+        unit = unit_from_cgroup(read_bounded(f"/proc/{pid}/cgroup", PROC_FILE_BYTES).decode("utf-8", "replace"))
     except OSError:
         unit = None
     return ProcessInfo(name=name, exe=exe, user=user, uid=uids.effective if uids is not None else None, unit=unit)

@@ -26,12 +26,14 @@ Files, even for a `--netns-pid` container, play no part: the ruleset lives in th
 from __future__ import annotations
 
 from checker._subprocess import CommandFailed, resolve_program, run_command
+from checker.collect import PROC_FILE_BYTES
 from checker.collect.firewall.iptables_save import parse_iptables_save
 from checker.collect.firewall.nft_json import FirewallFormatError, parse_nft_json
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
 from checker.collect.netns import NamespaceError
 from checker.model import Collector
 from checker.model.firewall import FirewallEvidence, FirewallRuleset
+from checker.storage.inputs import read_bounded
 
 TIMEOUT = 30.0
 LEGACY_NOTE = "legacy iptables rules present, not visible to nft"
@@ -59,10 +61,10 @@ def read_nft_ruleset() -> FirewallRuleset:
 def legacy_table_names(path: str) -> list[str]:
     """The legacy tables the kernel has in this namespace ([] when the module is not loaded)."""
     try:
-        with open(path, encoding="ascii", errors="replace") as handle:
-            return [line.strip() for line in handle.read(65536).splitlines() if line.strip()]
+        text = read_bounded(path, PROC_FILE_BYTES).decode("ascii", "replace")
     except FileNotFoundError:
         return []  # ip_tables is not loaded: no legacy table can exist
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def read_legacy_rulesets() -> list[FirewallRuleset]:
