@@ -37,6 +37,11 @@ DEV_NULL = "/dev/null"
 """A link to it masks a unit; it need not exist inside an image."""
 
 
+def error_text(exc: OSError) -> str:
+    """`permission denied`: how a path that could not be listed or read is named in a reason."""
+    return (exc.strerror or str(exc)).lower()
+
+
 class RootedFiles:
     """File access inside an optional root directory, with symlinks resolved inside it."""
 

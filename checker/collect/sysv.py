@@ -28,7 +28,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from checker.collect.rooted import RootedFiles
+from checker.collect.rooted import RootedFiles, error_text
 from checker.model import Unit
 
 SYSV_BOOT_RUNLEVELS = ("2", "3", "4", "5", "S")
@@ -115,12 +115,8 @@ def _listdir(path: str, shown: str, unreadable: list[str]) -> list[str] | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        unreadable.append(f"{shown}: {_why(exc)}")
+        unreadable.append(f"{shown}: {error_text(exc)}")
         return None
-
-
-def _why(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
 
 
 def _host_path(files: RootedFiles, path: str) -> str | None:
@@ -148,7 +144,7 @@ def read_sysv_tree(root: str | None) -> SysvTree | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        return SysvTree({}, {}, (f"{INIT_DIR}: {_why(exc)}",))
+        return SysvTree({}, {}, (f"{INIT_DIR}: {error_text(exc)}",))
     scripts: dict[str, bool] = {}
     for name in _listdir(init_dir, INIT_DIR, unreadable) or []:
         path = _host_path(files, f"{INIT_DIR}/{name}")
@@ -157,7 +153,7 @@ def read_sysv_tree(root: str | None) -> SysvTree | None:
         except (FileNotFoundError, NotADirectoryError):
             continue  # a dangling link: the generator skips it too
         except OSError as exc:
-            unreadable.append(f"{INIT_DIR}/{name}: {_why(exc)}")
+            unreadable.append(f"{INIT_DIR}/{name}: {error_text(exc)}")
             continue
         if stat.S_ISREG(mode):
             scripts[name] = mode & 0o100 != 0

@@ -28,6 +28,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checker.collect.rooted import error_text
 from checker.collect.socket_units import UNIT_SEARCH_PATH, UnitFiles
 from checker.model.units import unit_suffix
 
@@ -64,10 +65,6 @@ class UnitDirSurvey:
             f" (and {more} more)" if more > 0 else "")
 
 
-def _why(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
-
-
 def survey_unit_dirs(root: str | None, search_path: Sequence[str] = UNIT_SEARCH_PATH) -> UnitDirSurvey:
     """Try to list every unit directory and read every unit file of `search_path` under `root`."""
     files = UnitFiles(root)
@@ -89,7 +86,7 @@ def survey_unit_dirs(root: str | None, search_path: Sequence[str] = UNIT_SEARCH_
             continue
         except OSError as exc:
             if exc.errno != errno.ELOOP:
-                unreadable.append(f"{directory}: {_why(exc)}")
+                unreadable.append(f"{directory}: {error_text(exc)}")
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             inside = f"{directory}/{entry.name}"
@@ -106,5 +103,5 @@ def survey_unit_dirs(root: str | None, search_path: Sequence[str] = UNIT_SEARCH_
                 if entry.is_file(follow_symlinks=False) and not os.access(entry.path, os.R_OK):
                     unreadable.append(f"{inside}: permission denied")
             except OSError as exc:
-                unreadable.append(f"{inside}: {_why(exc)}")
+                unreadable.append(f"{inside}: {error_text(exc)}")
     return UnitDirSurvey(tuple(unreadable), unit_files)
