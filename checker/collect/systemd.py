@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from checker._subprocess import CommandFailed, check_exit, run_command
 from checker.collect.interface import CollectedEvidence, CollectionContext, EvidenceCollector, InsideEvidence
-from checker.collect.sysv import generated_sysv_units, read_sysv, read_sysv_tree, sysv_units
+from checker.collect.sysv import generated_sysv_units, read_sysv_tree, sysv_units
 from checker.collect.unit_dirs import survey_unit_dirs
 from checker.model import Collector, Unit
 
@@ -279,7 +279,6 @@ __all__ = [
     "parse_list_units_json",
     "parse_unit_files_json",
     "read_runtime",
-    "read_sysv",
     "read_unit_files",
     "runtime_is_unavailable",
     "systemd_present",

@@ -165,9 +165,3 @@ def read_sysv_tree(root: str | None) -> SysvTree | None:
         if links is not None:
             rc_links[level] = tuple(sorted(links))
     return SysvTree(scripts, rc_links, tuple(unreadable))
-
-
-def read_sysv(root: str | None) -> list[Unit] | None:
-    """sysvinit services under `root` (or /), None when there is no init.d directory."""
-    tree = read_sysv_tree(root)
-    return None if tree is None else sysv_units(tree.scripts, tree.rc_links)

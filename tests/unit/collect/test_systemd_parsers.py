@@ -12,11 +12,11 @@ from checker.collect.systemd import (
     merge_units,
     parse_list_units_json,
     parse_unit_files_json,
-    read_sysv,
     runtime_is_unavailable,
     systemd_present,
     sysv_units,
 )
+from checker.collect.sysv import read_sysv_tree
 
 # Verbatim from ../shared/testdata/systemd/OFFLINE.md (systemd 252, --output=json).
 UNIT_FILES_JSON = (
@@ -76,11 +76,12 @@ def test_read_sysv_on_a_built_tree(tmp_path: Path) -> None:
         rc.mkdir()
         (rc / "S01xinetd").symlink_to("../init.d/xinetd")
         (rc / "K01openbsd-inetd").symlink_to("../init.d/openbsd-inetd")
-    units = read_sysv(str(tmp_path))
-    assert units is not None
+    tree = read_sysv_tree(str(tmp_path))
+    assert tree is not None
+    units = sysv_units(tree.scripts, tree.rc_links)
     assert {u.name: u.enablement for u in units} == {
         "openbsd-inetd.service": "disabled", "postgresql.service": "disabled", "xinetd.service": "enabled"}
-    assert read_sysv(str(tmp_path / "nothing-here")) is None
+    assert read_sysv_tree(str(tmp_path / "nothing-here")) is None
 
 
 def test_systemd_present_markers(tmp_path: Path) -> None:
