@@ -1,7 +1,7 @@
 """The collector interface: what every inside-view evidence source implements.
 
 What it is for: an `EvidenceCollector` names itself (a `checker.model.Collector` member),
-declares which `Snapshot` fields it fills (`provides`), and `collect()`s them from a
+fills the `Snapshot` fields `checker.model.COLLECTED_FIELDS` names for it (`provides`), and `collect()`s them from a
 `CollectionContext`, returning `CollectedEvidence`: the evidence plus the explicit
 completeness record of the run (`CollectorRun`: ok, partial, failed or unavailable, with a
 reason).
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from checker._subprocess import CommandFailed
 from checker.model import (
+    COLLECTED_FIELDS,
     Collector,
     CollectorRun,
     CollectorStatus,
@@ -96,15 +97,18 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 class EvidenceCollector(abc.ABC):
-    """One inside-view evidence source. Subclasses set `name` and `provides` and implement `collect`.
+    """One inside-view evidence source. Subclasses set `name` and implement `collect`.
 
     Named `EvidenceCollector` because `checker.model.Collector` is the enum of collector names.
     """
 
     name: ClassVar[Collector]
     """The name recorded in the snapshot's `collectors` list."""
-    provides: ClassVar[tuple[str, ...]]
-    """The `Snapshot` fields it fills (members of `EVIDENCE_FIELDS`)."""
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        """The `Snapshot` fields it fills (members of `EVIDENCE_FIELDS`): `checker.model.COLLECTED_FIELDS`."""
+        return COLLECTED_FIELDS[self.name]
 
     @abc.abstractmethod
     def collect(self, context: CollectionContext) -> CollectedEvidence:

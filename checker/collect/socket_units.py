@@ -290,7 +290,6 @@ class SocketUnitsCollector(EvidenceCollector):
     the unit collectors before it found (none with --root, or without systemd)."""
 
     name = Collector.SOCKET_UNITS
-    provides = ("socket_units",)
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         known = context.earlier.units

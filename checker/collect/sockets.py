@@ -227,7 +227,6 @@ class SocketsCollector(EvidenceCollector):
     namespace (unavailable with --root alone: an image has no live sockets)."""
 
     name = Collector.SOCKETS
-    provides = ("listeners", "connection_states")
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         namespace = context.network_namespace

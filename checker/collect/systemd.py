@@ -188,7 +188,6 @@ class UnitFilesCollector(EvidenceCollector):
     """
 
     name = Collector.UNIT_FILES
-    provides = ("units",)
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         root = context.root
@@ -245,7 +244,6 @@ class UnitRuntimeCollector(EvidenceCollector):
     """`unit-runtime`: ActiveState/SubState, merged into the units the unit files gave."""
 
     name = Collector.UNIT_RUNTIME
-    provides = ("units",)
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         if context.root is not None:

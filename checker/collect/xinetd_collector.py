@@ -19,7 +19,6 @@ class XinetdCollector(EvidenceCollector):
     """`xinetd`: every service of the effective configuration (/etc/xinetd.conf or --xinetd-conf)."""
 
     name = Collector.XINETD
-    provides = ("xinetd_services",)
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         from checker.collect.xinetd import read_xinetd  # the parser is large: only when collecting

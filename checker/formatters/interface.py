@@ -8,7 +8,7 @@ come, so a 1,000-host report never exists whole in memory; `format` is then thei
 exist, and their command-line options and evidence-bundle file names, is not said here but
 in one table, `checker.formatters.registry`.
 
-Must not import the model at run time: `surfacecheck --version` builds the parser, which
+Must not import the model at run time: building the parser (`surfacecheck audit --help`)
 reads the registry, which imports this module (the `Report` annotation is for mypy only).
 """
 

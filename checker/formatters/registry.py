@@ -8,8 +8,8 @@ bundle file (`checker.storage.evidence`). A new format is one module defining `F
 tests/unit/formatters/test_format_registry.py checks the CLI and the bundle against this table.
 
 The metadata lives here, in the table line, and not as attributes of the format module on
-purpose: building the parser (even for `surfacecheck --version`) must not import junit-xml
-or any formatter, so a module is imported only when its format is rendered.
+purpose: building the parser (`surfacecheck audit --help`, every command line) must not import
+junit-xml or any formatter, so a module is imported only when its format is rendered.
 
 Must not: import a formatter module at import time, or know how a format is rendered.
 """

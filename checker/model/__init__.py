@@ -53,6 +53,7 @@ from checker.model.results import (
     WaiverApplied,
 )
 from checker.model.snapshot import (
+    COLLECTED_FIELDS,
     CollectorRun,
     HostInfo,
     Listener,
@@ -77,6 +78,7 @@ from checker.model.vocabulary import (
 )
 
 __all__ = [
+    "COLLECTED_FIELDS",
     "RESULTS_FORMAT",
     "RESULTS_VERSION",
     "Baseline",

@@ -13,8 +13,8 @@ from checker.model.network import NetworkView, ScannedPort
 from checker.model.text import address_before_port
 from checker.model.vocabulary import Collector, CollectorStatus, Protocol
 
-__all__ = ["CollectorRun", "HostInfo", "Listener", "NetworkView", "ScannedPort", "Snapshot", "SocketListen",
-           "SocketUnit", "Unit", "XinetdService", "XinetdValue"]
+__all__ = ["COLLECTED_FIELDS", "CollectorRun", "HostInfo", "Listener", "NetworkView", "ScannedPort", "Snapshot",
+           "SocketListen", "SocketUnit", "Unit", "XinetdService", "XinetdValue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +207,20 @@ class Snapshot:
     def has_record(self, name: Collector) -> bool:
         """Whether the snapshot records what `name` did (see `collector`)."""
         return any(run.name == name for run in self.collectors)
+
+
+COLLECTED_FIELDS: Mapping[Collector, tuple[str, ...]] = {
+    Collector.SOCKETS: ("listeners", "connection_states"),
+    Collector.UNIT_FILES: ("units",),
+    Collector.UNIT_RUNTIME: ("units",),
+    Collector.SOCKET_UNITS: ("socket_units",),
+    Collector.XINETD: ("xinetd_services",),
+    Collector.FIREWALL: ("firewall",),
+}
+"""The `Snapshot` fields each inside-view collector fills (`EvidenceCollector.provides` reads
+them here). In the model, not in `checker.collect`: reading a snapshot file checks that a
+collector recorded as run left its fields (checker/storage/snapshots.py) without importing
+the collectors."""
 
 
 MISSING_RECORD = "the snapshot has no record of this collector: its evidence is unknown"

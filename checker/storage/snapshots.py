@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.errors import InputError
-from checker.model import Snapshot
+from checker.model import COLLECTED_FIELDS, Snapshot
 from checker.model.serialize import dumps_by_line, from_data, to_data
 from checker.storage.json_reader import read_json_file
 
@@ -81,15 +81,13 @@ def _require_collected_fields(data: dict[str, Any], label: str) -> None:
     """A collector the file says ran must have left its fields (`collect` always writes them, if
     only `[]`): a hand-edited file without `listeners` but with `sockets: ok` would otherwise
     read as "nothing listens" and pass every forbid rule on evidence that is not there."""
-    from checker.collect.registry import INSIDE_COLLECTORS
-
     no_evidence = ("failed", "unavailable", "not-run")
     ran = {run.get("name") for run in data.get("collectors", ()) if run.get("status") not in no_evidence}
-    for collector in INSIDE_COLLECTORS:
-        if collector.name.value in ran:
-            missing = [name for name in collector.provides if name not in data]
+    for collector, fields in COLLECTED_FIELDS.items():
+        if collector.value in ran:
+            missing = [name for name in fields if name not in data]
             if missing:
-                raise InputError(f"{label}: collector {collector.name.value!r} ran but the snapshot has no "
+                raise InputError(f"{label}: collector {collector.value!r} ran but the snapshot has no "
                                  f"{', '.join(repr(name) for name in missing)} (hand-edited or truncated?)")
 
 

@@ -83,7 +83,6 @@ def holds_rules(ruleset: FirewallRuleset) -> bool:
 
 class FirewallCollector(EvidenceCollector):
     name = Collector.FIREWALL
-    provides = ("firewall",)
 
     def collect(self, context: CollectionContext) -> CollectedEvidence:
         if context.imported_firewall is not None:

@@ -11,7 +11,7 @@ import typing
 from checker.collect.interface import EVIDENCE_FIELDS, EvidenceCollector, InsideEvidence
 from checker.collect.registry import INSIDE_COLLECTORS, OUTSIDE_VIEW
 from checker.evaluate import INSIDE_COLLECTORS as EVALUATED_INSIDE
-from checker.model import Collector, CollectorStatus, Snapshot
+from checker.model import COLLECTED_FIELDS, Collector, CollectorStatus, Snapshot
 from support import REPO_ROOT
 
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "snapshot.schema.json").read_text())
@@ -23,6 +23,8 @@ def test_every_collector_member_is_registered_or_is_the_outside_view() -> None:
     assert set(registered) | {OUTSIDE_VIEW} == set(Collector)
     assert OUTSIDE_VIEW not in registered
     assert all(isinstance(collector, EvidenceCollector) for collector in INSIDE_COLLECTORS)
+    # What a snapshot file is checked against (checker/storage/snapshots.py) is the same set.
+    assert list(COLLECTED_FIELDS) == registered
 
 
 def test_the_evaluator_knows_the_same_inside_collectors_in_the_same_order() -> None:
