@@ -27,9 +27,6 @@ from checker.model.firewall import (
     Verdict,
 )
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""A bigger ruleset is refused rather than read whole."""
-
 _META_KINDS = {"l4proto": MatchKind.PROTOCOL, "nfproto": MatchKind.FAMILY, "iifname": MatchKind.IIFNAME,
                "iif": MatchKind.IIFNAME, "oifname": MatchKind.OIFNAME, "oif": MatchKind.OIFNAME}
 _ADDRESS_FAMILIES = {"ip": "ipv4", "ip6": "ipv6"}
