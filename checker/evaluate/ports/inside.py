@@ -1,6 +1,6 @@
 """`bind` and `process`/`user`: the listeners an `allow` entry governs (the inside view only).
 
-A listener is governed by the most specific matching entry (`views.governing_entry`); only
+A listener is governed by the most specific matching entry (`index.AllowIndex`); only
 governed listeners are checked. An unknown owner (an unprivileged snapshot) is `error`, never
 pass. Without the inside view every such rule is `error` or `skip` with the collector's
 reason. Must not do I/O; bind-address semantics live in `checker.evaluate.addresses`.
