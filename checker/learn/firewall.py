@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from checker.evaluate import host_name as result_host_name
 from checker.evaluate.firewall import FirewallFamily
-from checker.evaluate.firewall.listeners import is_loopback, listener_reach
+from checker.evaluate.firewall.listeners import listener_reach
 from checker.evaluate.firewall.sources import Reach
 from checker.evaluate.interface import EvaluationContext
 from checker.learn.hosts import collector_reason
@@ -34,6 +34,7 @@ from checker.model import (
     Snapshot,
     Status,
 )
+from checker.model.addresses import is_loopback
 
 
 def internal_contradiction(snapshot: Snapshot, listener: Listener) -> str | None:

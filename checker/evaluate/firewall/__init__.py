@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.evaluate.firewall.bypass import evaluate_bypass
-from checker.evaluate.firewall.listeners import evaluate_exposed_listeners, evaluate_uncovered, exposed_listeners
+from checker.evaluate.firewall.listeners import evaluate_exposed_listeners, evaluate_uncovered
 from checker.evaluate.firewall.mismatch import evaluate_mismatch
 from checker.evaluate.firewall.missing import evaluate_missing
 from checker.evaluate.interface import (
@@ -71,8 +71,7 @@ class FirewallFamily(RuleFamily):
         firewall = snapshot.firewall if state.present else None
         views = port_views(snapshot)
         listeners = views.listeners
-        if any(True for _ in exposed_listeners(baseline, listeners)):
-            yield from evaluate_exposed_listeners(baseline, listeners, state, firewall, ctx)
+        yield from evaluate_exposed_listeners(baseline, listeners, state, firewall, ctx)
         policy = baseline.firewall
         meta = policy.meta if policy is not None else RuleMeta(baseline.ports.location or Location(baseline.path, 0))
         if policy is not None:

@@ -10,7 +10,6 @@ path stopped at an unknown rule first, `error`. Must not do I/O.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,14 +18,8 @@ from checker.evaluate.interface import EvaluationContext, EvidenceState
 from checker.evaluate.ports.index import allow_index
 from checker.evaluate.ports.views import listener_evidence
 from checker.model import Baseline, CheckId, DefaultPolicy, Exposure, Listener, Location, Result, RuleMeta, Status
+from checker.model.addresses import is_loopback
 from checker.model.firewall import FirewallEvidence
-
-
-def is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
 
 
 def listener_families(listener: Listener) -> tuple[str, ...]:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from checker.evaluate.firewall.listeners import is_loopback
 from checker.evaluate.firewall.sources import Reach, reach
 from checker.evaluate.interface import EvaluationContext
 from checker.evaluate.ports.coverage import outside_findings
 from checker.evaluate.ports.views import listener_evidence
 from checker.model import CheckId, Listener, NetworkView, PortRange, Result, RuleMeta, Status
+from checker.model.addresses import is_loopback
 from checker.model.firewall import FirewallEvidence
 from checker.model.text import address_before_port
 

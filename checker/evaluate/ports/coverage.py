@@ -237,11 +237,6 @@ def open_rows(view: NetworkView) -> tuple[ScannedPort, ...]:
     return tuple(p for p in view.ports if proof_of(view.row_scan_type(p), p.state) is Proof.OPEN)
 
 
-def scan_covers(view: NetworkView, protocol: Protocol, port: int) -> bool:
-    """Whether every scanned address looked at (protocol, port)."""
-    return not outside_findings(view, protocol, PortRange(port, port)).uncovered
-
-
 def unproven_result(check: CheckId, finding: PortFinding, what: str, meta: RuleMeta,
                     ctx: EvaluationContext) -> Result:
     """An `error` for ports looked at whose state proves nothing: they may be open."""

@@ -6,8 +6,9 @@ What it is for: keeping the ports family linear in rules + listeners. Without it
 50 rules (benchmarks/RESULTS.md). `PortIndex` answers "which listeners / open scanned ports
 of this protocol fall in this range" by bisecting the sorted distinct ports; `AllowIndex`
 answers "which entry governs this (protocol, port)" from a dict of single-port entries and
-the (few) range entries, with the same rule as `views.governing_entry` (narrowest range,
-then first), cached per key; `ForbidIndex` whether a `forbid` entry covers a (protocol, port).
+the (few) range entries, by the family's matching rule (narrowest range, then first:
+`checker.evaluate.ports`), cached per key; `ForbidIndex` whether a `forbid` entry covers a
+(protocol, port).
 
 Lists come back in the order of the views (`PortViews.listeners`, `open_ports`), so results
 are produced in the same order as by a scan. The rule modules are called once per rule with

@@ -1,6 +1,6 @@
 """`bind` and `process`/`user`: the listeners an `allow` entry governs (the inside view only).
 
-A listener is governed by the most specific matching entry (`views.governing_entry`); only
+A listener is governed by the most specific matching entry (`index.AllowIndex`); only
 governed listeners are checked. An unknown owner (an unprivileged snapshot) is `error`, never
 pass. Without the inside view every such rule is `error` or `skip` with the collector's
 reason. Must not do I/O; bind-address semantics live in `checker.evaluate.addresses`.
@@ -75,6 +75,15 @@ def owner_facts(listener: Listener) -> str:
     return f"{process}, {user}"
 
 
+_UNKNOWN_OWNER = {
+    True: (" although collected as root: no process in this view holds it, another PID namespace?",
+           "Audit the container that holds the socket as its own host (`--netns-pid PID` of a process inside it), "
+           "where its owner is visible."),
+    False: (": collected without root?", "Collect as root so every socket's owner is visible."),
+}
+"""Collected as root -> why an owner is still unknown, and what to do about it."""
+
+
 def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortViews,
                      ctx: EvaluationContext) -> Iterator[Result]:
     check = CheckId.PORT_PROCESS
@@ -105,22 +114,13 @@ def evaluate_process(entry: PortAllow, governed: list[Listener], views: PortView
                 remediation=f"Find the owner of {listener.resource} with `ss -tulnp`; stop it if it is not "
                 f"the approved one ({expected}), or correct the rule.",
             )
-        elif unknown and views.privileged:
-            yield ctx.result(
-                check, listener.resource, Status.ERROR,
-                f"The owner of {listener.resource} is unknown ({', '.join(unknown)} not visible although "
-                f"collected as root: no process in this view holds it, another PID namespace?); expected {expected}.",
-                meta=entry.meta, evidence=evidence,
-                remediation="Audit the container that holds the socket as its own host (`--netns-pid PID` of a "
-                "process inside it), where its owner is visible.",
-            )
         elif unknown:
+            why, remediation = _UNKNOWN_OWNER[views.privileged]
             yield ctx.result(
                 check, listener.resource, Status.ERROR,
-                f"The owner of {listener.resource} is unknown ({', '.join(unknown)} not visible: collected "
-                f"without root?); expected {expected}.",
-                meta=entry.meta, evidence=evidence,
-                remediation="Collect as root so every socket's owner is visible.",
+                f"The owner of {listener.resource} is unknown ({', '.join(unknown)} not visible{why}); "
+                f"expected {expected}.",
+                meta=entry.meta, evidence=evidence, remediation=remediation,
             )
         else:
             yield ctx.result(check, listener.resource, Status.PASS,

@@ -9,7 +9,6 @@ same way. Must not decide a result: the rule modules (`listening`, `inside`, `ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,6 @@ from checker.model import (
     CollectorStatus,
     Listener,
     NetworkView,
-    PortAllow,
     PortRange,
     Protocol,
     ScannedPort,
@@ -68,17 +66,6 @@ def scanned_evidence(network: NetworkView, port: ScannedPort) -> dict[str, Any]:
         "product": port.product,
         "version": port.version,
     }
-
-
-def governing_entry(allow: Sequence[PortAllow], protocol: Protocol, port: int) -> PortAllow | None:
-    """The most specific allow entry matching (protocol, port): narrowest range, then first."""
-    best: PortAllow | None = None
-    for entry in allow:
-        if entry.protocol != protocol or port not in entry.ports:
-            continue
-        if best is None or entry.ports.high - entry.ports.low < best.ports.high - best.ports.low:
-            best = entry
-    return best
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,22 @@ import random
 import pytest
 from evaluate_support import baseline, listener, loc, meta, network, run, snapshot
 
-from checker.evaluate.ports.views import governing_entry, port_views
+from checker.evaluate.ports.views import port_views
 from checker.model import DefaultPolicy, PortAllow, PortForbid, PortRange, PortsPolicy, Protocol
 from support.counting import count_calls
 
 TCP, UDP = Protocol.TCP, Protocol.UDP
+
+
+def governing_entry(allow: tuple[PortAllow, ...], protocol: Protocol, port: int) -> PortAllow | None:
+    """The rule `AllowIndex` implements, as a scan: the matching entry with the narrowest range, then the first."""
+    best: PortAllow | None = None
+    for entry in allow:
+        if entry.protocol != protocol or port not in entry.ports:
+            continue
+        if best is None or entry.ports.high - entry.ports.low < best.ports.high - best.ports.low:
+            best = entry
+    return best
 
 
 def _random_rules(rng: random.Random, count: int) -> tuple[PortAllow, ...]:
