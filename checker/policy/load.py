@@ -62,6 +62,8 @@ def load_baseline_from_stream(stream: IO[bytes] | None = None, policy_paths: Seq
     every check and limit applies. A stream has no directory tree: its `extends` may name
     `builtin:` policies and files under `--policy-path` directories only.
     """
+    if stream is None and sys.stdin is None:  # started with file descriptor 0 closed (`<&-`)
+        raise UsageError("audit -: standard input is closed; give the baseline a file name, or pipe it in")
     source = stream if stream is not None else sys.stdin.buffer
     raw = source.read(MAX_BASELINE_BYTES + 1)
     if len(raw) > MAX_BASELINE_BYTES:
