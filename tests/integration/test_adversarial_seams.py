@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from support import REPO_ROOT, run_cli
 from support.cli_inputs import baseline_file, results_of, snapshot_file
 
@@ -25,8 +23,6 @@ SSH = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 22, "p
        "exe": None, "user": "root", "dual_stack": False, "unit": None}
 
 
-@pytest.mark.xfail(strict=True, reason="open: `default: deny` yields no result for an outside-only host whose scan "
-                   "proves nothing (ACK scan), and the exit code counts proving results per run, not per host")
 def test_a_fleet_host_with_no_evidence_is_not_compliant(tmp_path: Path) -> None:
     """web-1 passes; 198.51.100.9 was only ACK-scanned, which proves no port open or closed, so
     `default: deny` says nothing about it. The run exited 0 ("compliant") for both hosts."""

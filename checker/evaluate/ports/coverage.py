@@ -28,7 +28,18 @@ from typing import Any
 
 from checker.evaluate.interface import EvaluationContext
 from checker.evaluate.ports.proof import PROVES_NOT_OPEN, Proof, folded_states, proof_of, scan_name
-from checker.model import CheckId, NetworkView, PortRange, PortTable, Protocol, Result, RuleMeta, ScannedPort, Status
+from checker.model import (
+    CheckId,
+    Location,
+    NetworkView,
+    PortRange,
+    PortTable,
+    Protocol,
+    Result,
+    RuleMeta,
+    ScannedPort,
+    Status,
+)
 from checker.model.network import merge_ranges, parse_port_set
 from checker.model.text import address_before_port
 
@@ -237,14 +248,15 @@ def open_rows(view: NetworkView) -> tuple[ScannedPort, ...]:
     return tuple(p for p in view.ports if proof_of(view.row_scan_type(p), p.state) is Proof.OPEN)
 
 
-def unproven_result(check: CheckId, finding: PortFinding, what: str, meta: RuleMeta,
-                    ctx: EvaluationContext) -> Result:
-    """An `error` for ports looked at whose state proves nothing: they may be open."""
+def unproven_result(check: CheckId, finding: PortFinding, what: str, meta: RuleMeta | None,
+                    ctx: EvaluationContext, *, location: Location | None = None) -> Result:
+    """An `error` for ports looked at whose state proves nothing: they may be open. Located at the
+    rule's `meta`, or at `location` for a section-wide rule (`ports.default: deny`)."""
     ports = finding.span
     return ctx.result(check, finding.resource, Status.ERROR,
                       f"{what} {finding.protocol.value} port {ports} may be open from outside on {finding.address}: "
                       f"{finding.describe()} does not prove it open or closed.",
-                      meta=meta, evidence=finding.evidence(),
+                      meta=meta, location=location, evidence=finding.evidence(),
                       remediation=f"Scan {finding.protocol.value} port {ports} with a technique that can prove it "
                       "closed (a SYN or connect scan for TCP; for UDP a service-specific probe, nmap -sU -sV), "
                       "or close it in the firewall so the scan sees it closed.")

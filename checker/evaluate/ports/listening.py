@@ -29,7 +29,7 @@ from checker.evaluate.ports.views import (
     scanned_resource,
     stop_hint,
 )
-from checker.model import Baseline, CheckId, PortAllow, PortForbid, Protocol, Result, Status
+from checker.model import Baseline, CheckId, PortAllow, PortForbid, PortRange, Protocol, Result, Status
 
 DEFAULT_DENY_RESOURCE = "ports:default-deny"
 
@@ -69,6 +69,13 @@ def evaluate_default_deny(baseline: Baseline, views: PortViews, ctx: EvaluationC
             )
     if views.network is None:
         return
+    if not views.inside.present:
+        # Outside view only: a port the scan looked at but could not decide (ACK, NULL, UDP
+        # `open|filtered`, folded `<extraports>`) may be open and unapproved; without listeners
+        # to say otherwise it is an `error`, as for `forbid`, never silently nothing.
+        for protocol in (Protocol.TCP, Protocol.UDP):
+            for finding in outside_findings(views.network, protocol, PortRange(1, 65535)).unproven:
+                yield unproven_result(check, finding, "Unapproved", None, ctx, location=policy.location)
     for port in views.open_ports:
         if forbidden(policy.forbid, port.protocol, port.port) or explained_by_listener(views, port):
             continue  # decided by port-forbidden, or joined to the listener's result above
