@@ -13,21 +13,9 @@ from typing import Any
 import pytest
 
 from support import run_cli
+from support.cli_inputs import nmap_xml_file, only_from_verdicts
 from support.ports import bound_socket, port_of
 from support.unprivileged import Unprivileged
-
-NMAP_HEAD = ('<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap x" start="1764000000" version="7.93" '
-             'xmloutputversion="1.05">\n')
-NMAP_TAIL = ('<runstats><finished time="1764000010" timestr="x" elapsed="10" summary="x" exit="success"/>'
-             '<hosts up="1" down="0" total="1"/></runstats>\n</nmaprun>\n')
-
-
-def _nmap_xml(path: Path, scaninfo: str, ports: str, *, address: str = "127.0.0.2", extra: str = "") -> str:
-    path.write_text(NMAP_HEAD + scaninfo + '<host starttime="1764000000" endtime="1764000010">'
-                    '<status state="up" reason="user-set"/>'
-                    f'<address addr="{address}" addrtype="{"ipv6" if ":" in address else "ipv4"}"/>{extra}'
-                    f"<ports>{ports}</ports></host>\n" + NMAP_TAIL, encoding="utf-8")
-    return str(path)
 
 
 def _audit(tmp_path: Path, baseline: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +43,7 @@ def test_a_second_tcp_scaninfo_does_not_hide_a_listed_open_port(tmp_path: Path) 
     as unlisted, folded it as closed, and `forbid: 80` passed while the row says open (syn-ack)."""
     scaninfo = ('<scaninfo type="syn" protocol="tcp" numservices="1000" services="1-1000"/>'
                 '<scaninfo type="window" protocol="tcp" numservices="1000" services="1-1000"/>')
-    xml = _nmap_xml(tmp_path / "two.xml", scaninfo,
+    xml = nmap_xml_file(tmp_path / "two.xml", scaninfo,
                     '<extraports state="closed" count="999"><extrareasons reason="reset" count="999"/></extraports>'
                     '<port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/></port>')
     completed = _audit(tmp_path, FORBID_80, "--nmap-xml", xml)
@@ -71,7 +59,7 @@ def test_an_upper_case_protocol_does_not_drop_the_open_port(tmp_path: Path) -> N
     """`protocol="TCP"`: the reader dropped the row as "outside the model" (like sctp), while the
     legacy `scanned` summary read the scaninfo case-insensitively, so the view had a SYN table
     of 1-1000 and no rows: every port, 80 (listed open) included, "proven not open"."""
-    xml = _nmap_xml(tmp_path / "upper.xml", '<scaninfo type="syn" protocol="TCP" numservices="1000" services="1-1000"/>',
+    xml = nmap_xml_file(tmp_path / "upper.xml", '<scaninfo type="syn" protocol="TCP" numservices="1000" services="1-1000"/>',
                     '<extraports state="closed" count="999"/>'
                     '<port protocol="TCP" portid="80"><state state="open" reason="syn-ack"/></port>')
     completed = _audit(tmp_path, FORBID_80, "--nmap-xml", xml)
@@ -141,13 +129,7 @@ def test_a_snapshot_whose_sockets_ran_but_has_no_listeners_is_refused(tmp_path: 
 
 
 def _only_from_statuses(tmp_path: Path, only_from: str) -> set[str]:
-    conf = tmp_path / "xinetd.conf"
-    conf.write_text("defaults\n{\n}\nservice echo\n{\n\ttype = INTERNAL\n\tid = echo-stream\n\tsocket_type = stream\n"
-                    f"\tprotocol = tcp\n\tuser = root\n\twait = no\n\tonly_from = {only_from}\n\tdisable = no\n}}\n",
-                    encoding="utf-8")
-    completed = _audit(tmp_path, "version: 1\nxinetd:\n  allow: [echo]\n  limits:\n    only_from: required\n",
-                       "--xinetd-conf", str(conf))
-    return _statuses(completed, "xinetd-access")
+    return {r["status"] for r in only_from_verdicts(tmp_path, only_from)}
 
 
 # The real xinetd 2.3.15.3 dumps each of these as an entry admitting every IPv4 (or every) client:

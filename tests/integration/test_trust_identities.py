@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from checker.evaluate.xinetd_access import admits_every_client
 from support import run_cli
 from support.cli_inputs import baseline_file as _baseline
+from support.cli_inputs import only_from_verdicts, xinetd_echo_conf
 from support.cli_inputs import results_of as _results
 from support.cli_inputs import snapshot_file as _snapshot
 from support.ports import held_port, port_of
@@ -74,34 +74,18 @@ def test_a_dotted_socket_unit_name_matches_its_unit(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- 10. only_from: required
 
 
-def _echo_conf(path: Path, only_from: str, port: int | None = None) -> Path:
-    where = f"\ttype = INTERNAL UNLISTED\n\tport = {port}\n" if port is not None else "\ttype = INTERNAL\n"
-    path.write_text(f"defaults\n{{\n}}\nservice echo\n{{\n{where}\tid = echo-stream\n"
-                    "\tsocket_type = stream\n\tprotocol = tcp\n\tuser = root\n\twait = no\n"
-                    f"\tonly_from = {only_from}\n\tdisable = no\n}}\n", encoding="utf-8")
-    return path
-
-
-def _only_from_verdicts(tmp_path: Path, only_from: str) -> list[dict[str, Any]]:
-    conf = _echo_conf(tmp_path / "xinetd.conf", only_from)
-    baseline = _baseline(tmp_path / "b.yaml", "version: 1\nxinetd:\n  allow: [echo]\n  limits:\n"
-                         "    only_from: required\n")
-    completed = run_cli("audit", baseline, "--xinetd-conf", str(conf), "--json", "-")
-    return [r for r in _results(completed) if r["check"] == "xinetd-access"]
-
-
 # `::` is not here although the issue listed it: the real xinetd matches it as the one
 # address `::`, refusing every client (see the last test), so it *is* a restriction.
 @pytest.mark.parametrize("everyone", ["0.0.0.0", "0.0.0.0/0", "::/0", "0", "10.0.0.0/0", "::ffff:0.0.0.0/96"])
 def test_only_from_everyone_does_not_satisfy_required(tmp_path: Path, everyone: str) -> None:
-    access = _only_from_verdicts(tmp_path, everyone)
+    access = only_from_verdicts(tmp_path, everyone)
     assert access and {r["status"] for r in access} == {"fail"}, access
     assert access[0]["evidence"]["set_at"].endswith("xinetd.conf:12"), access
 
 
 @pytest.mark.parametrize("restricted", ["::", "10.0.0.0/8", "127.0.0.1 ::1"])
 def test_only_from_that_restricts_satisfies_required(tmp_path: Path, restricted: str) -> None:
-    access = _only_from_verdicts(tmp_path, restricted)
+    access = only_from_verdicts(tmp_path, restricted)
     assert access and {r["status"] for r in access} == {"pass"}, access
 
 
@@ -141,7 +125,7 @@ def test_the_real_xinetd_admits_loopback_exactly_when_we_say_it_admits_everyone(
         pytest.skip("a network namespace needs root and unshare")
     with held_port() as reservation:
         port = port_of(reservation)
-    conf = _echo_conf(tmp_path / "xinetd.conf", entry, port)
+    conf = xinetd_echo_conf(tmp_path / "xinetd.conf", entry, port)
     (tmp_path / "probe.py").write_text(PROBE, encoding="utf-8")
     script = (f"ip link set lo up && {{ timeout 20 {XINETD} -dontfork -filelog {tmp_path}/log -f {conf} "
               f"-pidfile {tmp_path}/pid & }} && {sys.executable} {tmp_path}/probe.py {port}; kill $! 2>/dev/null; wait")
